@@ -104,6 +104,8 @@ class Inventory {
   virtual SetCounts Counts(SetIndex set) const = 0;
   virtual TicketStatusWord Status(TicketRef ticket) const = 0;
   virtual uint32_t set_count() const = 0;
+  // Bytes of per-ticket state held (for the <= 16 bytes/ticket budget).
+  virtual size_t memory_bytes() const = 0;
 
   // O(tickets) check that every set's counts match its tickets' states.
   // Meaningful at a quiescent point only.
