@@ -1,0 +1,82 @@
+// Response bodies: v1 and v2 orders, refs, events, seats and errors,
+// written with JsonWriter straight into the response buffer.
+#ifndef BOXOFFICE_ENGINE_JSON_RENDER_H_
+#define BOXOFFICE_ENGINE_JSON_RENDER_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/node_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "boxoffice/engine.h"
+#include "engine/json/json_writer.h"
+
+namespace boxoffice::internal {
+
+// Pre-rendered `refs` entries (`{id, name, ...}` text) of the catalog
+// objects that responses name, and each set's price rule for v1's `rules`.
+// Loaded catalog objects never change (a load only adds; catalog.md), so an
+// entry rendered once stays right forever; the cache holds only ids the
+// engine described, so it is bounded by the catalog's own size.
+//
+// Thread-safety: every method may be called concurrently; lookups share a
+// reader lock, a miss renders outside the lock and inserts under the writer
+// lock (two threads racing on one miss render the same text; one wins).
+class RefCache {
+ public:
+  explicit RefCache(Engine* engine) : engine_(engine) {}
+  RefCache(const RefCache&) = delete;
+  RefCache& operator=(const RefCache&) = delete;
+
+  // Writes the member `"<id>": {...}` into the open object of *w; returns
+  // false (writing nothing) when the engine does not know the id.
+  bool WriteEvent(const ObjectId& id, JsonWriter* w);
+  bool WritePartner(const ObjectId& id, JsonWriter* w);
+  bool WriteSet(const ObjectId& id, JsonWriter* w);
+  bool WritePromocode(const ObjectId& id, JsonWriter* w);
+  // A set's price rule (the set's `rule`, default its id); nullopt when
+  // the engine does not know the set.
+  std::optional<ObjectId> SetRule(const ObjectId& id);
+
+ private:
+  struct Entry {
+    std::string json;  // the value's text, `{...}`
+    ObjectId rule;     // sets only
+  };
+  enum Kind { kEvent, kPartner, kSet, kPromocode, kKinds };
+
+  // The cached entry, rendered on a miss; nullptr when unknown.
+  const Entry* Find(Kind kind, const ObjectId& id);
+  std::optional<Entry> Render(Kind kind, const ObjectId& id) const;
+  bool Write(Kind kind, const ObjectId& id, JsonWriter* w);
+
+  Engine* const engine_;
+  absl::Mutex mu_;
+  // node_hash_map: an Entry never moves once inserted, so a pointer taken
+  // under the reader lock stays valid after it (entries are never erased).
+  absl::node_hash_map<ObjectId, Entry> maps_[kKinds] ABSL_GUARDED_BY(mu_);
+};
+
+// The ids an order or a page of orders names, each once, in first-seen
+// order. Small: linear de-duplication is cheaper than hashing for the few
+// ids one order names; lists of many orders stay within per_page * sets.
+struct RefIds {
+  std::vector<ObjectId> events, partners, sets, promocodes;
+  void Add(const OrderView& order);
+};
+
+void WriteRefs(const RefIds& ids, RefCache* cache, JsonWriter* w);
+
+void WriteOrderV1(const OrderView& order, RefCache* cache, JsonWriter* w);
+void WriteOrderV2(const OrderView& order, JsonWriter* w);
+void WriteEvents(const std::vector<EventInfo>& events, JsonWriter* w);
+void WriteSeats(const std::vector<SeatView>& seats, JsonWriter* w);
+// `{"errors": [messages...]}`.
+void WriteErrors(const std::vector<std::string>& messages, std::string* out);
+
+}  // namespace boxoffice::internal
+
+#endif  // BOXOFFICE_ENGINE_JSON_RENDER_H_
