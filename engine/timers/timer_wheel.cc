@@ -1,0 +1,699 @@
+// Hierarchical timing wheel (Varghese & Lauck, scheme 7) with lock-free
+// producers. See docs/architecture/timers.md for the design; the comments
+// here state the invariants and the memory-ordering argument at each atomic.
+#include "engine/timers/timer_wheel.h"
+
+#include <algorithm>
+#include <atomic>
+#include <bit>
+#include <cstdlib>
+#include <limits>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "engine/common/assert.h"
+
+namespace boxoffice::internal {
+namespace {
+
+constexpr uint32_t kNil = UINT32_MAX;
+constexpr int kSlotBits = 8;
+constexpr int kSlots = 1 << kSlotBits;
+constexpr int kLevels = 4;
+constexpr int kWheelBits = kSlotBits * kLevels;  // ticks the wheel spans: 2^32
+constexpr int kBitmapWords = kSlots / 64;
+constexpr uint16_t kOverflowList = kLevels * kSlots;
+constexpr int kLists = kLevels * kSlots + 1;
+// Times are clamped to +-2^61 us (73,000 years) so that tick arithmetic and
+// the next-epoch computation below can never overflow int64.
+constexpr int64_t kMaxMicros = int64_t{1} << 61;
+// Slot indices are uint32 with kNil reserved; a smaller cap keeps the
+// node array's size computation far from overflow.
+constexpr size_t kMaxTimersLimit = size_t{1} << 30;
+static_assert(kWheelBits == 32, "the overflow test uses t ^ cur >> 32");
+static_assert(kSlots % 64 == 0, "bitmaps are whole words");
+static_assert(kLists <= UINT16_MAX, "list ids are uint16");
+
+// The low half of a node's state word.
+enum : uint32_t { kFree = 0, kPending = 1, kCancelled = 2 };
+constexpr uint64_t kStateMask = 0xffffffffu;
+
+constexpr uint64_t PackState(uint32_t generation, uint32_t state) {
+  return (uint64_t{generation} << 32) | state;
+}
+constexpr uint32_t GenerationOf(uint64_t word) {
+  return static_cast<uint32_t>(word >> 32);
+}
+constexpr uint32_t StateOf(uint64_t word) {
+  return static_cast<uint32_t>(word & kStateMask);
+}
+
+// Where the owner (the PopDue caller) has put a node. Owner-only.
+enum class Where : uint8_t {
+  kUnowned = 0,  // free, or scheduled but not yet drained from the inbox
+  kList,         // in a wheel slot list or the overflow list (`list`)
+  kHeap,         // in the current-tick heap, at index `prev`
+  kDetached,     // seen cancelled; waits for its cancel notice
+  kCancelSeen,   // cancel notice drained before the schedule notice
+};
+
+// Trivial on purpose: the array is calloc'ed so that untouched nodes cost
+// no memory (zero is a valid free node: generation 0, kFree), and fields
+// shared between threads are accessed only through std::atomic_ref.
+struct Node {
+  // Shared. {generation, kFree|kPending|kCancelled}; atomic_ref only.
+  uint64_t state;
+  // Written by the scheduler while it owns the node, read by the owner
+  // after the inbox hand-off; never touched while the node is free.
+  uint64_t payload;
+  int64_t deadline_us;  // ceil of the deadline, us since options.start
+  // Next in the free list or in the schedule inbox (a node is in at most
+  // one of them). atomic_ref only: a popper that lost a race may still read
+  // the link of a node that left the free list.
+  uint32_t link;
+  // Next in the cancel inbox; written by the one successful canceller before
+  // its release push, read by the owner after its acquire exchange.
+  uint32_t cancel_next;
+  // Owner-only from here on. In a list: neighbours; in the heap: `prev` is
+  // the node's index in heap_ (so that a cancel removes it at once).
+  uint32_t prev;
+  uint32_t next;
+  uint16_t list;
+  Where where;
+};
+static_assert(std::is_trivially_default_constructible_v<Node>);
+static_assert(alignof(Node) >= std::atomic_ref<uint64_t>::required_alignment);
+static_assert(alignof(Node) >= std::atomic_ref<uint32_t>::required_alignment);
+
+std::atomic_ref<uint64_t> StateRef(Node& n) {
+  return std::atomic_ref<uint64_t>(n.state);
+}
+std::atomic_ref<uint32_t> LinkRef(Node& n) {
+  return std::atomic_ref<uint32_t>(n.link);
+}
+
+int64_t ClampMicros(int64_t us) {
+  return std::clamp(us, -kMaxMicros, kMaxMicros);
+}
+
+class TimerWheelImpl final : public TimerWheel {
+ public:
+  TimerWheelImpl(const TimerWheelOptions& options, Node* nodes)
+      : start_(options.start),
+        tick_us_(absl::ToInt64Microseconds(options.tick)),
+        capacity_(static_cast<uint32_t>(options.max_timers)),
+        nodes_(nodes) {
+    std::fill(std::begin(heads_), std::end(heads_), kNil);
+    heap_.reserve(std::min<size_t>(capacity_, 4096));
+  }
+  ~TimerWheelImpl() override { std::free(nodes_); }
+  TimerWheelImpl(const TimerWheelImpl&) = delete;
+  TimerWheelImpl& operator=(const TimerWheelImpl&) = delete;
+
+  TimerHandle Schedule(uint64_t payload, absl::Time deadline) override;
+  bool Cancel(TimerHandle handle) override;
+  size_t PopDue(absl::Time now, size_t max,
+                std::vector<uint64_t>* due) override;
+  size_t pending() const override {
+    const int64_t n = pending_.load(std::memory_order_relaxed);
+    return n < 0 ? 0 : static_cast<size_t>(n);
+  }
+
+ private:
+  // ---- Shared, lock-free paths.
+  uint32_t PopFree();
+  void PushScheduled(uint32_t slot);
+
+  // ---- Owner-only (serialized by busy_).
+  void DrainInboxes();
+  void OnScheduled(uint32_t slot);
+  void OnCancelled(uint32_t slot);
+  // Puts a drained, pending node where its tick says, relative to cur_.
+  void Place(uint32_t slot);
+  void ListPush(uint16_t list, uint32_t slot);
+  void ListUnlink(uint32_t slot);
+  uint32_t ListTake(uint16_t list);
+  void HeapPush(uint32_t slot);
+  void HeapRemove(uint32_t slot);
+  void HeapSet(size_t pos, uint32_t slot);
+  bool HeapLess(size_t a, size_t b) const {
+    return nodes_[heap_[a]].deadline_us < nodes_[heap_[b]].deadline_us;
+  }
+  void SiftUp(size_t pos);
+  void SiftDown(size_t pos);
+  int64_t TickOf(int64_t deadline_us) const { return deadline_us / tick_us_; }
+  // The first tick after cur_ at which some node must move (a level-0 slot
+  // that is due, or a higher-level slot that cascades), or INT64_MAX.
+  int64_t NextEventTick() const;
+  void AdvanceTo(int64_t tick);
+  int FindNextSet(int level, int from) const;
+  // Fires a node popped from the heap; true if its payload went out.
+  bool FireOrDrop(uint32_t slot, uint64_t* payload);
+  // Returns a node to the free list (via the local chain flushed at the end
+  // of PopDue). `state_word` is the node's state as the owner last saw it.
+  void Recycle(uint32_t slot, uint64_t state_word);
+  void FlushFreeChain();
+
+  const absl::Time start_;
+  const int64_t tick_us_;
+  const uint32_t capacity_;
+  Node* const nodes_;  // owned; calloc'ed, capacity_ entries
+
+  // Treiber stack of free nodes: {tag:32, index:32}. The tag changes on
+  // every successful CAS, so a popper that read index i and its link, then
+  // stalled while i was popped and pushed back, fails its CAS (ABA); 2^32
+  // operations during one stall would be needed to fool it.
+  alignas(64) std::atomic<uint64_t> free_head_{PackState(0, kNil)};
+  // Slots never used so far. Handing them out lazily means an idle wheel
+  // with a large max_timers touches no memory.
+  alignas(64) std::atomic<uint64_t> fresh_next_{0};
+  // Schedule inbox: push-only Treiber stack, drained whole by exchange, so
+  // it has no ABA problem (nothing pops a single node).
+  alignas(64) std::atomic<uint32_t> sched_head_{kNil};
+  // Cancel inbox: same shape, through Node::cancel_next.
+  alignas(64) std::atomic<uint32_t> cancel_head_{kNil};
+  alignas(64) std::atomic<int64_t> pending_{0};
+  // The PopDue try-flag: acquire on entry and release on exit make each
+  // owner's writes to the owner-only state below visible to the next owner.
+  alignas(64) std::atomic<bool> busy_{false};
+
+  // ---- Owner-only state.
+  // Invariant: every node with tick <= cur_ that is placed is in heap_; every
+  // placed node with tick > cur_ is in the list given by Place() relative to
+  // cur_: level L is the lowest with (t >> 8(L+1)) == (cur_ >> 8(L+1)), so
+  // its slot index exceeds cur_'s index at that level; beyond level 3, the
+  // overflow list.
+  int64_t cur_ = 0;
+  uint32_t heads_[kLists];
+  uint64_t bitmap_[kLevels][kBitmapWords] = {};
+  // A lower bound of the ticks in the overflow list (stale after a cancel,
+  // which only makes a re-examination come early).
+  int64_t overflow_min_tick_ = std::numeric_limits<int64_t>::max();
+  // Binary min-heap on deadline_us of the nodes with tick <= cur_; each
+  // node's index in it is kept in Node::prev.
+  std::vector<uint32_t> heap_;
+  uint32_t free_chain_first_ = kNil;
+  uint32_t free_chain_last_ = kNil;
+};
+
+uint32_t TimerWheelImpl::PopFree() {
+  // Acquire: pairs with the release CAS of FlushFreeChain so that the
+  // owner's writes to the node (its bumped generation, its link) are seen.
+  uint64_t head = free_head_.load(std::memory_order_acquire);
+  // Lock-free, not wait-free: each failed CAS means another thread's pop or
+  // push succeeded.
+  while (static_cast<uint32_t>(head) != kNil) {
+    const uint32_t slot = static_cast<uint32_t>(head);
+    BOXOFFICE_DCHECK(slot < capacity_);
+    // May be stale if `slot` was popped meanwhile; the tag then fails the CAS.
+    const uint32_t next = LinkRef(nodes_[slot]).load(std::memory_order_relaxed);
+    const uint64_t desired = PackState(GenerationOf(head) + 1, next);
+    // Success acquire: same pairing as the load (pops are RMWs, so they
+    // continue the release sequence of the push they read from).
+    if (free_head_.compare_exchange_weak(head, desired,
+                                         std::memory_order_acquire,
+                                         std::memory_order_acquire)) {
+      return slot;
+    }
+  }
+  // Relaxed: fresh nodes are zero from calloc and owned by whoever takes
+  // the index; the counter only has to hand each index out once.
+  if (fresh_next_.load(std::memory_order_relaxed) >= capacity_) return kNil;
+  const uint64_t fresh = fresh_next_.fetch_add(1, std::memory_order_relaxed);
+  return fresh < capacity_ ? static_cast<uint32_t>(fresh) : kNil;
+}
+
+void TimerWheelImpl::PushScheduled(uint32_t slot) {
+  Node& n = nodes_[slot];
+  uint32_t head = sched_head_.load(std::memory_order_relaxed);
+  do {
+    LinkRef(n).store(head, std::memory_order_relaxed);
+    // Release: publishes payload, deadline, state and link to the owner's
+    // acquire exchange in DrainInboxes.
+  } while (!sched_head_.compare_exchange_weak(
+      head, slot, std::memory_order_release, std::memory_order_relaxed));
+}
+
+TimerHandle TimerWheelImpl::Schedule(uint64_t payload, absl::Time deadline) {
+  const uint32_t slot = PopFree();
+  if (slot == kNil) return TimerHandle{};
+  Node& n = nodes_[slot];
+  // The node is ours until the inbox push: only stale free-list poppers
+  // (reading `link`) and stale cancellers (CAS on `state`, which fails
+  // because the word is kFree) can touch it.
+  const uint64_t word = StateRef(n).load(std::memory_order_relaxed);
+  BOXOFFICE_CHECK(StateOf(word) == kFree);
+  const uint32_t generation = GenerationOf(word);
+  n.payload = payload;
+  // Ceil, so that deadline_us <= now_us (with now floored) implies
+  // deadline <= now: a timer never fires early, even by a nanosecond.
+  n.deadline_us = ClampMicros(absl::ToInt64Microseconds(
+      absl::Ceil(deadline - start_, absl::Microseconds(1))));
+  // Relaxed: the owner reads it after the release push below; a canceller
+  // got the handle from us, so it happens after this store.
+  StateRef(n).store(PackState(generation, kPending), std::memory_order_relaxed);
+  // Relaxed: a statistic; exact whenever the callers are quiescent.
+  pending_.fetch_add(1, std::memory_order_relaxed);
+  PushScheduled(slot);
+  return TimerHandle{slot, generation};
+}
+
+bool TimerWheelImpl::Cancel(TimerHandle handle) {
+  if (!handle.valid() || handle.slot >= capacity_) return false;
+  Node& n = nodes_[handle.slot];
+  uint64_t expected = PackState(handle.generation, kPending);
+  // The one CAS that decides between cancel and fire (the owner's CAS in
+  // FireOrDrop): modification order of the word picks exactly one winner;
+  // a handle whose generation moved on (fired, recycled) never matches.
+  // Relaxed: the outcome carries no data; the node's hand-off to the owner
+  // is ordered by the release push below.
+  if (!StateRef(n).compare_exchange_strong(
+          expected, PackState(handle.generation, kCancelled),
+          std::memory_order_relaxed, std::memory_order_relaxed)) {
+    return false;
+  }
+  pending_.fetch_sub(1, std::memory_order_relaxed);
+  // The node stays allocated until the owner drains this notice, so it can
+  // be in the cancel inbox at most once per generation.
+  uint32_t head = cancel_head_.load(std::memory_order_relaxed);
+  do {
+    n.cancel_next = head;
+    // Release: publishes cancel_next and the kCancelled word to the owner.
+  } while (!cancel_head_.compare_exchange_weak(
+      head, handle.slot, std::memory_order_release, std::memory_order_relaxed));
+  return true;
+}
+
+void TimerWheelImpl::DrainInboxes() {
+  // Cancel notices first: a notice taken now whose schedule notice is taken
+  // just below is then resolved in this call rather than the next.
+  // Acquire (both): pairs with the producers' release pushes.
+  uint32_t cancelled = cancel_head_.exchange(kNil, std::memory_order_acquire);
+  uint32_t scheduled = sched_head_.exchange(kNil, std::memory_order_acquire);
+  // Each chain holds distinct nodes, so its length is at most capacity_.
+  uint32_t walked = 0;
+  while (scheduled != kNil) {
+    BOXOFFICE_CHECK(++walked <= capacity_);
+    // Read the link first: placing or recycling the node reuses it.
+    const uint32_t next =
+        LinkRef(nodes_[scheduled]).load(std::memory_order_relaxed);
+    OnScheduled(scheduled);
+    scheduled = next;
+  }
+  walked = 0;
+  while (cancelled != kNil) {
+    BOXOFFICE_CHECK(++walked <= capacity_);
+    const uint32_t next = nodes_[cancelled].cancel_next;
+    OnCancelled(cancelled);
+    cancelled = next;
+  }
+}
+
+void TimerWheelImpl::OnScheduled(uint32_t slot) {
+  Node& n = nodes_[slot];
+  BOXOFFICE_CHECK(n.where == Where::kUnowned || n.where == Where::kCancelSeen);
+  // Relaxed: visibility comes from the inbox acquire; a cancel racing this
+  // load is resolved when its notice arrives.
+  const uint64_t word = StateRef(n).load(std::memory_order_relaxed);
+  switch (StateOf(word)) {
+    case kPending:
+      // A drained cancel notice implies the kCancelled word is visible.
+      BOXOFFICE_CHECK(n.where == Where::kUnowned);
+      Place(slot);
+      break;
+    case kCancelled:
+      if (n.where == Where::kCancelSeen) {
+        Recycle(slot, word);
+      } else {
+        n.where = Where::kDetached;
+      }
+      break;
+    default:
+      BOXOFFICE_CHECK(false && "scheduled node is free");
+  }
+}
+
+void TimerWheelImpl::OnCancelled(uint32_t slot) {
+  Node& n = nodes_[slot];
+  const uint64_t word = StateRef(n).load(std::memory_order_relaxed);
+  // Only the owner moves a node out of kCancelled, and it has not yet.
+  BOXOFFICE_CHECK(StateOf(word) == kCancelled);
+  switch (n.where) {
+    case Where::kList:
+      ListUnlink(slot);
+      Recycle(slot, word);
+      break;
+    case Where::kHeap:
+      HeapRemove(slot);
+      Recycle(slot, word);
+      break;
+    case Where::kDetached:
+      Recycle(slot, word);
+      break;
+    case Where::kUnowned:
+      // Its schedule notice is still in the inbox: that drain recycles it.
+      n.where = Where::kCancelSeen;
+      break;
+    default:
+      BOXOFFICE_CHECK(false && "cancel notice for a node in a bad place");
+  }
+}
+
+void TimerWheelImpl::Place(uint32_t slot) {
+  Node& n = nodes_[slot];
+  const int64_t deadline_us = n.deadline_us;
+  if (deadline_us < 0 || TickOf(deadline_us) <= cur_) {
+    HeapPush(slot);
+    return;
+  }
+  const int64_t t = TickOf(deadline_us);
+  const uint64_t diff = static_cast<uint64_t>(t ^ cur_);
+  BOXOFFICE_DCHECK(diff != 0);
+  if ((diff >> kWheelBits) != 0) {
+    ListPush(kOverflowList, slot);
+    overflow_min_tick_ = std::min(overflow_min_tick_, t);
+    return;
+  }
+  // The highest differing bit picks the level: below it t and cur_ agree,
+  // so t lies in the current span of that level, in a later slot.
+  const int level = (std::bit_width(diff) - 1) / kSlotBits;
+  const int index = static_cast<int>((t >> (level * kSlotBits)) & (kSlots - 1));
+  BOXOFFICE_DCHECK(index > ((cur_ >> (level * kSlotBits)) & (kSlots - 1)));
+  ListPush(static_cast<uint16_t>(level * kSlots + index), slot);
+}
+
+void TimerWheelImpl::ListPush(uint16_t list, uint32_t slot) {
+  Node& n = nodes_[slot];
+  n.where = Where::kList;
+  n.list = list;
+  n.prev = kNil;
+  n.next = heads_[list];
+  if (n.next != kNil) nodes_[n.next].prev = slot;
+  heads_[list] = slot;
+  if (list != kOverflowList) {
+    bitmap_[list / kSlots][(list % kSlots) / 64] |= uint64_t{1} << (list % 64);
+  }
+}
+
+void TimerWheelImpl::ListUnlink(uint32_t slot) {
+  Node& n = nodes_[slot];
+  BOXOFFICE_DCHECK(n.where == Where::kList);
+  const uint16_t list = n.list;
+  if (n.prev != kNil) {
+    BOXOFFICE_DCHECK(nodes_[n.prev].next == slot);
+    nodes_[n.prev].next = n.next;
+  } else {
+    BOXOFFICE_CHECK(heads_[list] == slot);
+    heads_[list] = n.next;
+  }
+  if (n.next != kNil) nodes_[n.next].prev = n.prev;
+  n.where = Where::kUnowned;
+  if (heads_[list] == kNil && list != kOverflowList) {
+    bitmap_[list / kSlots][(list % kSlots) / 64] &=
+        ~(uint64_t{1} << (list % 64));
+  }
+}
+
+uint32_t TimerWheelImpl::ListTake(uint16_t list) {
+  const uint32_t first = heads_[list];
+  heads_[list] = kNil;
+  if (list != kOverflowList) {
+    bitmap_[list / kSlots][(list % kSlots) / 64] &=
+        ~(uint64_t{1} << (list % 64));
+  }
+  return first;
+}
+
+void TimerWheelImpl::HeapSet(size_t pos, uint32_t slot) {
+  heap_[pos] = slot;
+  nodes_[slot].prev = static_cast<uint32_t>(pos);
+}
+
+void TimerWheelImpl::SiftUp(size_t pos) {
+  // Each step halves pos: at most log2(capacity_) iterations.
+  while (pos > 0) {
+    const size_t parent = (pos - 1) / 2;
+    if (!HeapLess(pos, parent)) break;
+    const uint32_t up = heap_[pos];
+    HeapSet(pos, heap_[parent]);
+    HeapSet(parent, up);
+    pos = parent;
+  }
+}
+
+void TimerWheelImpl::SiftDown(size_t pos) {
+  // Each step doubles pos: at most log2(capacity_) iterations.
+  const size_t size = heap_.size();
+  while (true) {
+    size_t least = pos;
+    const size_t left = 2 * pos + 1;
+    if (left < size && HeapLess(left, least)) least = left;
+    if (left + 1 < size && HeapLess(left + 1, least)) least = left + 1;
+    if (least == pos) break;
+    const uint32_t down = heap_[pos];
+    HeapSet(pos, heap_[least]);
+    HeapSet(least, down);
+    pos = least;
+  }
+}
+
+void TimerWheelImpl::HeapPush(uint32_t slot) {
+  BOXOFFICE_DCHECK(heap_.size() < capacity_);
+  nodes_[slot].where = Where::kHeap;
+  heap_.push_back(slot);
+  HeapSet(heap_.size() - 1, slot);
+  SiftUp(heap_.size() - 1);
+}
+
+void TimerWheelImpl::HeapRemove(uint32_t slot) {
+  Node& n = nodes_[slot];
+  BOXOFFICE_DCHECK(n.where == Where::kHeap);
+  const size_t pos = n.prev;
+  BOXOFFICE_CHECK(pos < heap_.size() && heap_[pos] == slot);
+  const uint32_t last = heap_.back();
+  heap_.pop_back();
+  if (pos < heap_.size()) {
+    HeapSet(pos, last);
+    SiftDown(pos);
+    SiftUp(nodes_[last].prev);
+  }
+  n.where = Where::kUnowned;
+}
+
+int TimerWheelImpl::FindNextSet(int level, int from) const {
+  for (int word = from / 64; word < kBitmapWords; ++word) {
+    uint64_t bits = bitmap_[level][word];
+    if (word == from / 64) bits &= ~uint64_t{0} << (from % 64);
+    if (bits != 0) return word * 64 + std::countr_zero(bits);
+  }
+  return kSlots;
+}
+
+int64_t TimerWheelImpl::NextEventTick() const {
+  // By the placement invariant, level L holds only slots after cur_'s index
+  // at L, and everything at level L is later than everything below it; so
+  // the first level with a set bit after cur_'s index has the next event.
+  for (int level = 0; level < kLevels; ++level) {
+    const int shift = level * kSlotBits;
+    const int index = static_cast<int>((cur_ >> shift) & (kSlots - 1));
+    if (index + 1 >= kSlots) continue;
+    const int next = FindNextSet(level, index + 1);
+    if (next < kSlots) {
+      const int64_t span_start = (cur_ >> (shift + kSlotBits))
+                                 << (shift + kSlotBits);
+      return span_start | (int64_t{next} << shift);
+    }
+  }
+  if (heads_[kOverflowList] == kNil) return std::numeric_limits<int64_t>::max();
+  // The wheel is empty: the top level wraps at the next 2^32-tick epoch, or
+  // jump straight to the epoch of the earliest overflow node.
+  const int64_t next_epoch = ((cur_ >> kWheelBits) + 1) << kWheelBits;
+  const int64_t min_epoch = (overflow_min_tick_ >> kWheelBits) << kWheelBits;
+  return std::max(next_epoch, min_epoch);
+}
+
+void TimerWheelImpl::AdvanceTo(int64_t tick) {
+  BOXOFFICE_DCHECK(tick > cur_);
+  BOXOFFICE_DCHECK(heap_.empty());
+  const bool new_epoch = (tick >> kWheelBits) != (cur_ >> kWheelBits);
+  cur_ = tick;
+  if (new_epoch) {
+    // Levels 0-3 are empty (NextEventTick found nothing in them). Re-place
+    // the overflow nodes of this epoch; the rest stay, with a fresh bound.
+    overflow_min_tick_ = std::numeric_limits<int64_t>::max();
+    uint32_t slot = heads_[kOverflowList];
+    uint32_t walked = 0;
+    while (slot != kNil) {
+      BOXOFFICE_CHECK(++walked <= capacity_);
+      const uint32_t next = nodes_[slot].next;
+      const int64_t t = TickOf(nodes_[slot].deadline_us);
+      if ((t >> kWheelBits) == (tick >> kWheelBits)) {
+        ListUnlink(slot);
+        Place(slot);
+      } else {
+        BOXOFFICE_DCHECK(t > tick);
+        overflow_min_tick_ = std::min(overflow_min_tick_, t);
+      }
+      slot = next;
+    }
+    return;
+  }
+  // Cascade the highest level whose slot starts exactly at `tick`: below it
+  // the levels are empty (their slots after cur_ held nothing), so one
+  // slot moves, into lower levels or the heap.
+  for (int level = kLevels - 1; level >= 0; --level) {
+    const int shift = level * kSlotBits;
+    if (level > 0 && (tick & ((int64_t{1} << shift) - 1)) != 0) continue;
+    const int index = static_cast<int>((tick >> shift) & (kSlots - 1));
+    const uint16_t list = static_cast<uint16_t>(level * kSlots + index);
+    if (heads_[list] == kNil) continue;
+    uint32_t slot = ListTake(list);
+    uint32_t walked = 0;
+    while (slot != kNil) {
+      BOXOFFICE_CHECK(++walked <= capacity_);
+      const uint32_t next = nodes_[slot].next;
+      const int64_t t = TickOf(nodes_[slot].deadline_us);
+      BOXOFFICE_DCHECK((t >> shift) == (tick >> shift));
+      nodes_[slot].where = Where::kUnowned;
+      Place(slot);
+      slot = next;
+    }
+    return;
+  }
+  BOXOFFICE_CHECK(false && "AdvanceTo a tick with no event");
+}
+
+bool TimerWheelImpl::FireOrDrop(uint32_t slot, uint64_t* payload) {
+  Node& n = nodes_[slot];
+  HeapRemove(slot);
+  uint64_t word = StateRef(n).load(std::memory_order_relaxed);
+  if (StateOf(word) == kPending) {
+    const uint32_t generation = GenerationOf(word);
+    // Decides fire against a racing Cancel (see Cancel). Going straight to
+    // {generation + 1, kFree} also retires every handle to this timer.
+    // Relaxed: the payload is owner-read data; the node reaches other
+    // threads only through FlushFreeChain's release CAS.
+    if (StateRef(n).compare_exchange_strong(
+            word, PackState(generation + 1, kFree), std::memory_order_relaxed,
+            std::memory_order_relaxed)) {
+      *payload = n.payload;
+      pending_.fetch_sub(1, std::memory_order_relaxed);
+      Recycle(slot, PackState(generation + 1, kFree));
+      return true;
+    }
+  }
+  // Cancelled after it was placed, its notice not yet drained: that drain
+  // recycles it.
+  BOXOFFICE_CHECK(StateOf(word) == kCancelled);
+  n.where = Where::kDetached;
+  return false;
+}
+
+void TimerWheelImpl::Recycle(uint32_t slot, uint64_t state_word) {
+  Node& n = nodes_[slot];
+  if (StateOf(state_word) == kCancelled) {
+    // No thread writes a cancelled word but the owner; stale handles (this
+    // generation) fail their CAS against the new generation.
+    StateRef(n).store(PackState(GenerationOf(state_word) + 1, kFree),
+                      std::memory_order_relaxed);
+  } else {
+    BOXOFFICE_DCHECK(StateOf(state_word) == kFree);
+  }
+  n.where = Where::kUnowned;
+  LinkRef(n).store(free_chain_first_, std::memory_order_relaxed);
+  if (free_chain_first_ == kNil) free_chain_last_ = slot;
+  free_chain_first_ = slot;
+}
+
+void TimerWheelImpl::FlushFreeChain() {
+  if (free_chain_first_ == kNil) return;
+  Node& last = nodes_[free_chain_last_];
+  uint64_t head = free_head_.load(std::memory_order_relaxed);
+  do {
+    LinkRef(last).store(static_cast<uint32_t>(head), std::memory_order_relaxed);
+    // Release: publishes the recycled nodes (bumped generations, links) to
+    // the acquire pops in PopFree.
+  } while (!free_head_.compare_exchange_weak(
+      head, PackState(GenerationOf(head) + 1, free_chain_first_),
+      std::memory_order_release, std::memory_order_relaxed));
+  free_chain_first_ = kNil;
+  free_chain_last_ = kNil;
+}
+
+size_t TimerWheelImpl::PopDue(absl::Time now, size_t max,
+                              std::vector<uint64_t>* due) {
+  BOXOFFICE_DCHECK(due != nullptr);
+  // Acquire: see the previous owner's writes (released below).
+  if (busy_.exchange(true, std::memory_order_acquire)) return 0;
+  // Floor, the mirror of Schedule's ceil.
+  const int64_t now_us = ClampMicros(absl::ToInt64Microseconds(
+      absl::Floor(now - start_, absl::Microseconds(1))));
+  const int64_t now_tick = now_us < 0 ? -1 : TickOf(now_us);
+  DrainInboxes();
+  size_t out = 0;
+  // Each iteration either fires/drops a heap node or moves cur_ forward to
+  // an event; both are bounded (nodes by capacity_, events by the ticks up
+  // to now_tick, skipping empty stretches through the bitmaps).
+  bool full = false;
+  while (!full) {
+    while (!heap_.empty() && nodes_[heap_.front()].deadline_us <= now_us) {
+      if (out == max) {
+        full = true;
+        break;
+      }
+      uint64_t payload = 0;
+      if (FireOrDrop(heap_.front(), &payload)) {
+        due->push_back(payload);
+        ++out;
+      }
+    }
+    if (full || cur_ >= now_tick) break;
+    // Every heap node has tick <= cur_ < now_tick, so it was due and gone.
+    BOXOFFICE_CHECK(heap_.empty());
+    const int64_t next = NextEventTick();
+    if (next > now_tick) {
+      // Nothing is placed in (cur_, now_tick], so moving cur_ there keeps
+      // every node's placement valid (same spans, later slots).
+      cur_ = now_tick;
+      break;
+    }
+    AdvanceTo(next);
+  }
+  FlushFreeChain();
+  BOXOFFICE_DCHECK(out <= max);
+  busy_.store(false, std::memory_order_release);
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<TimerWheel>> TimerWheel::Create(
+    const TimerWheelOptions& options) {
+  if (options.start == absl::InfiniteFuture() ||
+      options.start == absl::InfinitePast()) {
+    return absl::InvalidArgumentError("TimerWheelOptions.start must be finite");
+  }
+  if (options.tick < absl::Microseconds(1) ||
+      options.tick == absl::InfiniteDuration() ||
+      absl::Trunc(options.tick, absl::Microseconds(1)) != options.tick) {
+    return absl::InvalidArgumentError(
+        "TimerWheelOptions.tick must be a positive whole number of "
+        "microseconds");
+  }
+  if (options.max_timers == 0 || options.max_timers > kMaxTimersLimit) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "TimerWheelOptions.max_timers must be in [1, ", kMaxTimersLimit, "]"));
+  }
+  // calloc: zero is a valid free node, and the pages of nodes never used
+  // stay untouched.
+  void* nodes = std::calloc(options.max_timers, sizeof(Node));
+  if (nodes == nullptr) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("cannot allocate ", options.max_timers, " timers"));
+  }
+  return std::unique_ptr<TimerWheel>(
+      new TimerWheelImpl(options, static_cast<Node*>(nodes)));
+}
+
+}  // namespace boxoffice::internal

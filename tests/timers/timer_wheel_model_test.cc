@@ -1,0 +1,226 @@
+// Randomized test against a trivially correct model (LevelDB's ModelDB
+// idea): the same random stream of schedule / cancel / advance / pop goes to
+// the wheel and to a std::multimap of deadlines, compared after every step.
+// Values are biased toward the edges (tick and level boundaries, the
+// current microsecond, the past, the far future). A failing run prints its
+// seed; BOXOFFICE_SEED=<n> replays it.
+#include <cstdint>
+#include <cstdlib>
+#include <map>
+#include <random>
+#include <set>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "engine/timers/timer_wheel.h"
+#include "gtest/gtest.h"
+#include "tests/support/scale.h"
+
+namespace boxoffice::internal {
+namespace {
+
+const absl::Time kStart = absl::FromUnixSeconds(1'600'000'000);
+
+struct Live {
+  TimerHandle handle;
+  int64_t deadline_us;
+};
+
+class Model {
+ public:
+  void Schedule(uint64_t payload, int64_t deadline_us, TimerHandle h) {
+    by_deadline_.emplace(deadline_us, payload);
+    live_[payload] = Live{h, deadline_us};
+  }
+  bool Cancel(uint64_t payload) {
+    auto it = live_.find(payload);
+    if (it == live_.end()) return false;
+    Erase(payload, it->second.deadline_us);
+    live_.erase(it);
+    return true;
+  }
+  // Checks one PopDue result against the model and removes what it fired.
+  void CheckPopped(const std::vector<uint64_t>& got, size_t max,
+                   int64_t now_us) {
+    ASSERT_LE(got.size(), max);
+    for (uint64_t payload : got) {
+      auto it = live_.find(payload);
+      ASSERT_NE(it, live_.end())
+          << "popped twice, cancelled or unknown: " << payload;
+      ASSERT_LE(it->second.deadline_us, now_us) << "popped early: " << payload;
+      Erase(payload, it->second.deadline_us);
+      live_.erase(it);
+    }
+    if (got.size() < max && !by_deadline_.empty()) {
+      ASSERT_GT(by_deadline_.begin()->first, now_us)
+          << "a due timer stayed behind, payload "
+          << by_deadline_.begin()->second;
+    }
+  }
+  size_t size() const { return live_.size(); }
+  const std::map<uint64_t, Live>& live() const { return live_; }
+
+ private:
+  void Erase(uint64_t payload, int64_t deadline_us) {
+    auto [first, last] = by_deadline_.equal_range(deadline_us);
+    for (auto it = first; it != last; ++it) {
+      if (it->second == payload) {
+        by_deadline_.erase(it);
+        return;
+      }
+    }
+    FAIL() << "model lost " << payload;
+  }
+
+  std::multimap<int64_t, uint64_t> by_deadline_;
+  std::map<uint64_t, Live> live_;
+};
+
+uint64_t SeedFromEnvOr(uint64_t fallback) {
+  if (const char* env = std::getenv("BOXOFFICE_SEED")) {
+    return std::strtoull(env, nullptr, 10);
+  }
+  return fallback;
+}
+
+void RunRandomized(uint64_t seed, int64_t tick_us, int64_t steps) {
+  SCOPED_TRACE(::testing::Message()
+               << "seed " << seed << " tick_us " << tick_us
+               << " (BOXOFFICE_SEED=" << seed << " replays)");
+  std::mt19937_64 rng(seed);
+  constexpr size_t kCapacity = 512;
+  TimerWheelOptions options;
+  options.start = kStart;
+  options.tick = absl::Microseconds(tick_us);
+  options.max_timers = kCapacity;
+  auto created = TimerWheel::Create(options);
+  ASSERT_TRUE(created.ok());
+  TimerWheel& wheel = **created;
+  Model model;
+  std::vector<TimerHandle> dead;  // fired or cancelled: stale handles
+  int64_t now_us = 0;
+  uint64_t next_payload = 0;
+  auto pick = [&](uint64_t n) {
+    return std::uniform_int_distribution<uint64_t>(0, n - 1)(rng);
+  };
+  auto near_edge = [&]() -> int64_t {
+    // An offset from now biased toward boundaries of ticks and levels.
+    static const int kBits[] = {0, 8, 16, 24, 32, 33, 36};
+    const int bits = kBits[pick(7)];
+    const int64_t span = tick_us << bits;
+    const int64_t base = (now_us / span + static_cast<int64_t>(pick(3))) * span;
+    return base - now_us + static_cast<int64_t>(pick(5)) - 2;
+  };
+  for (int64_t step = 0; step < steps; ++step) {
+    const uint64_t op = pick(100);
+    if (op < 40) {
+      int64_t deadline_us = 0;
+      switch (pick(6)) {
+        case 0:
+          deadline_us = now_us;
+          break;
+        case 1:
+          deadline_us = now_us - static_cast<int64_t>(pick(3 * tick_us + 2));
+          break;
+        case 2:
+          deadline_us = now_us + static_cast<int64_t>(pick(4 * tick_us));
+          break;
+        case 3:
+          deadline_us = now_us + near_edge();
+          break;
+        case 4:
+          deadline_us = now_us + static_cast<int64_t>(pick(uint64_t{1} << 40));
+          break;
+        default:
+          deadline_us = now_us + static_cast<int64_t>(pick(300 * tick_us));
+          break;
+      }
+      const uint64_t payload = next_payload++;
+      const TimerHandle h =
+          wheel.Schedule(payload, kStart + absl::Microseconds(deadline_us));
+      // The capacity bounds live timers plus cancelled ones not yet
+      // reclaimed (the model does not see those): after a PopDue has
+      // reclaimed them, exactly the live timers hold slots.
+      if (!h.valid()) {
+        std::vector<uint64_t> due;
+        wheel.PopDue(kStart + absl::Microseconds(now_us), 0, &due);
+        ASSERT_TRUE(due.empty());
+        const TimerHandle retry =
+            wheel.Schedule(payload, kStart + absl::Microseconds(deadline_us));
+        ASSERT_EQ(retry.valid(), model.size() < kCapacity);
+        if (retry.valid()) model.Schedule(payload, deadline_us, retry);
+        continue;
+      }
+      model.Schedule(payload, deadline_us, h);
+    } else if (op < 60) {
+      if (!model.live().empty() && pick(4) != 0) {
+        auto it = model.live().begin();
+        std::advance(it, static_cast<long>(pick(model.live().size())));
+        const uint64_t payload = it->first;
+        const TimerHandle h = it->second.handle;
+        ASSERT_TRUE(wheel.Cancel(h)) << "cancel of live " << payload;
+        ASSERT_TRUE(model.Cancel(payload));
+        dead.push_back(h);
+        ASSERT_FALSE(wheel.Cancel(h)) << "second cancel";
+      } else if (!dead.empty()) {
+        ASSERT_FALSE(wheel.Cancel(dead[pick(dead.size())])) << "stale handle";
+      }
+    } else if (op < 90) {
+      switch (pick(5)) {
+        case 0:
+          now_us += static_cast<int64_t>(pick(3));
+          break;
+        case 1:
+          now_us += static_cast<int64_t>(pick(2 * tick_us));
+          break;
+        case 2:
+          now_us += near_edge() > 0 ? near_edge() : 0;
+          break;
+        case 3:
+          now_us += static_cast<int64_t>(pick(uint64_t{1} << (10 + pick(30))));
+          break;
+        default:
+          break;  // same time again
+      }
+      if (now_us < 0) now_us = 0;
+      const size_t max = pick(3) == 0 ? 1 + pick(4) : 1'000'000;
+      std::vector<uint64_t> due;
+      const size_t got =
+          wheel.PopDue(kStart + absl::Microseconds(now_us), max, &due);
+      ASSERT_EQ(got, due.size());
+      // Each popped handle is now stale.
+      for (uint64_t payload : due) {
+        auto it = model.live().find(payload);
+        if (it != model.live().end()) dead.push_back(it->second.handle);
+      }
+      model.CheckPopped(due, max, now_us);
+      if (::testing::Test::HasFatalFailure()) return;
+    } else {
+      ASSERT_EQ(wheel.pending(), model.size());
+    }
+    if (dead.size() > 4096) dead.erase(dead.begin(), dead.begin() + 2048);
+  }
+  // Drain everything.
+  std::vector<uint64_t> due;
+  wheel.PopDue(absl::InfiniteFuture(), 1'000'000, &due);
+  model.CheckPopped(due, 1'000'000, int64_t{1} << 61);
+  EXPECT_EQ(model.size(), 0u);
+  EXPECT_EQ(wheel.pending(), 0u);
+}
+
+TEST(TimerWheelModel, RandomOperationsMatchTheModel) {
+  const int64_t seeds = testing::Scaled(40, 4);
+  const int64_t steps = testing::Scaled(50'000, 2'000);
+  const uint64_t base = SeedFromEnvOr(20261125);
+  for (int64_t i = 0; i < seeds; ++i) {
+    const uint64_t seed = base + static_cast<uint64_t>(i);
+    for (int64_t tick_us : {int64_t{1}, int64_t{7}, int64_t{1000}}) {
+      RunRandomized(seed, tick_us, steps);
+      if (HasFatalFailure()) return;
+    }
+    if (std::getenv("BOXOFFICE_SEED") != nullptr) break;
+  }
+}
+
+}  // namespace
+}  // namespace boxoffice::internal
