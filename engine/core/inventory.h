@@ -79,12 +79,14 @@ class Inventory {
 
   // Registers set `set` (== the number of sets added before it) of `size`
   // tickets, all vacant, with global indices [first, first + size).
-  virtual absl::Status AddSet(SetIndex set, TicketIndex first, uint32_t size) = 0;
+  virtual absl::Status AddSet(SetIndex set, TicketIndex first,
+                              uint32_t size) = 0;
 
   // Claims up to n random vacant tickets of `set` for `holder`, writing them
   // to out (out.size() >= n). all_or_nothing: n or none. Returns how many.
   virtual uint32_t ClaimRandom(SetIndex set, uint32_t n, HolderId holder,
-                               bool all_or_nothing, std::span<TicketRef> out) = 0;
+                               bool all_or_nothing,
+                               std::span<TicketRef> out) = 0;
 
   // Claims one specific ticket if vacant.
   virtual bool ClaimTicket(TicketRef ticket, HolderId holder) = 0;
@@ -95,11 +97,13 @@ class Inventory {
 
   // Releases those of `tickets` that `holder` holds reserved (not sold);
   // returns how many. Tickets held by others are left alone.
-  virtual uint32_t Release(std::span<const TicketRef> tickets, HolderId holder) = 0;
+  virtual uint32_t Release(std::span<const TicketRef> tickets,
+                           HolderId holder) = 0;
 
   // Marks those of `tickets` that `holder` holds reserved as sold; returns
   // how many. Sold is final.
-  virtual uint32_t Sell(std::span<const TicketRef> tickets, HolderId holder) = 0;
+  virtual uint32_t Sell(std::span<const TicketRef> tickets,
+                        HolderId holder) = 0;
 
   virtual SetCounts Counts(SetIndex set) const = 0;
   virtual TicketStatusWord Status(TicketRef ticket) const = 0;
