@@ -21,3 +21,9 @@ add_executable(boxoffice-replay
   ${CMAKE_CURRENT_SOURCE_DIR}/replay/engine_backend.cc)
 target_link_libraries(boxoffice-replay PRIVATE boxoffice_replay_runner boxoffice::boxoffice
                       boxoffice_warnings)
+
+# The on-sale harness lives in bench/; without benchmarks (sanitizer
+# presets) it is still built here so that its CTest run checks the engine.
+if(NOT BOXOFFICE_BUILD_BENCHMARKS)
+  include(${PROJECT_SOURCE_DIR}/bench/onsale.cmake)
+endif()
