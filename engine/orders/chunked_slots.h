@@ -1,0 +1,84 @@
+// A fixed directory of lazily allocated chunks: an array that grows without
+// ever moving an element, so that a pointer to an element stays valid for
+// the array's lifetime and readers never lock.
+//
+// Thread-safety: Get and Ensure may be called from any number of threads.
+// Ensure publishes a new chunk with one CAS on its directory entry; the
+// loser of a race deletes its own allocation and uses the winner's. The
+// elements' own synchronization is the caller's.
+#ifndef BOXOFFICE_ENGINE_ORDERS_CHUNKED_SLOTS_H_
+#define BOXOFFICE_ENGINE_ORDERS_CHUNKED_SLOTS_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "engine/common/assert.h"
+
+namespace boxoffice::internal {
+
+template <typename T, int kChunkBits>
+class ChunkedSlots {
+ public:
+  static constexpr uint64_t kChunkSize = uint64_t{1} << kChunkBits;
+
+  // Room for `capacity` elements; the directory costs 8 bytes per chunk.
+  explicit ChunkedSlots(uint64_t capacity)
+      : chunk_count_((capacity + kChunkSize - 1) / kChunkSize),
+        directory_(new std::atomic<T*>[chunk_count_]) {
+    BOXOFFICE_CHECK(capacity > 0);
+    for (uint64_t i = 0; i < chunk_count_; ++i) {
+      directory_[i].store(nullptr, std::memory_order_relaxed);
+    }
+  }
+  ~ChunkedSlots() {
+    for (uint64_t i = 0; i < chunk_count_; ++i) {
+      delete[] directory_[i].load(std::memory_order_relaxed);
+    }
+  }
+  ChunkedSlots(const ChunkedSlots&) = delete;
+  ChunkedSlots& operator=(const ChunkedSlots&) = delete;
+
+  uint64_t capacity() const { return chunk_count_ * kChunkSize; }
+
+  // The element, or nullptr when its chunk was never allocated or i is
+  // beyond the capacity.
+  T* Get(uint64_t i) const {
+    const uint64_t c = i >> kChunkBits;
+    if (c >= chunk_count_) return nullptr;
+    // Acquire pairs with Ensure's release CAS: the chunk's constructed
+    // elements are visible before its pointer is.
+    T* chunk = directory_[c].load(std::memory_order_acquire);
+    return chunk == nullptr ? nullptr : &chunk[i & (kChunkSize - 1)];
+  }
+
+  // The element, allocating its chunk if needed. i < capacity().
+  T* Ensure(uint64_t i) {
+    const uint64_t c = i >> kChunkBits;
+    BOXOFFICE_CHECK(c < chunk_count_);
+    T* chunk = directory_[c].load(std::memory_order_acquire);
+    if (chunk == nullptr) {
+      T* fresh = new T[kChunkSize]();  // value-initialized: atomics start at 0
+      // acq_rel: release publishes the fresh chunk's elements; acquire (on
+      // failure too) makes the winner's chunk visible to the loser.
+      if (directory_[c].compare_exchange_strong(chunk, fresh,
+                                                std::memory_order_acq_rel,
+                                                std::memory_order_acquire)) {
+        chunk = fresh;
+      } else {
+        delete[] fresh;
+      }
+    }
+    BOXOFFICE_DCHECK(chunk != nullptr);
+    return &chunk[i & (kChunkSize - 1)];
+  }
+
+ private:
+  const uint64_t chunk_count_;
+  const std::unique_ptr<std::atomic<T*>[]> directory_;
+};
+
+}  // namespace boxoffice::internal
+
+#endif  // BOXOFFICE_ENGINE_ORDERS_CHUNKED_SLOTS_H_

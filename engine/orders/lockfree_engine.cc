@@ -1,0 +1,589 @@
+// Engine::Open: the order semantics of order_logic.h over structures that
+// many threads use at once without a global lock.
+//
+// - Orders live in chunked slots (ChunkedSlots); an order's index comes
+//   from one fetch_add and is written into its id, so lookup is O(1) from
+//   the id alone; the id's 8 secret bytes make a forged id fail.
+// - Each order has an atomic state word: status, a `busy` bit owned by the
+//   PATCH under way, and a `published` bit. A PATCH that finds `busy` set
+//   is refused at once (409). Every status change is one CAS on the word,
+//   made while holding the order's own mutex, which also guards the
+//   order's data (tickets, codes, payment) for readers.
+// - Per-partner order lists are push-only lock-free stacks threaded
+//   through the slots (newest first).
+// - Deadlines sit in the TimerWheel; ExpireDue drains it. Every access to
+//   an order first expires it if the clock is at or past its deadline.
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "boxoffice/engine.h"
+#include "boxoffice/errors.h"
+#include "boxoffice/limits.h"
+#include "engine/catalog/catalog_store.h"
+#include "engine/common/assert.h"
+#include "engine/core/lockfree_inventory.h"
+#include "engine/orders/chunked_slots.h"
+#include "engine/orders/order_logic.h"
+#include "engine/orders/secure_ids.h"
+#include "engine/timers/timer_wheel.h"
+
+namespace boxoffice::internal {
+namespace {
+
+// The order state word.
+constexpr uint32_t kStatusMask = 0x7;
+constexpr uint32_t kBusy = 1u << 3;
+constexpr uint32_t kPublished = 1u << 4;
+
+OrderStatus StatusOf(uint32_t word) {
+  return static_cast<OrderStatus>(word & kStatusMask);
+}
+bool IsOpenStatus(OrderStatus s) {
+  return s == OrderStatus::kExecuted || s == OrderStatus::kInProgress;
+}
+
+// One order. Thread-safety: `state` and `next` are atomics; `secret`,
+// `vendor` and `event` are written once before the release store that sets
+// kPublished and only read after an acquire load that saw it; everything
+// else is guarded by `mu`.
+struct OrderSlot {
+  std::atomic<uint32_t> state{0};
+  uint64_t secret = 0;
+  PartnerIndex vendor = 0;
+  EventIndex event = 0;
+  // The next older order of the same vendor, as index + 1 (0: none).
+  std::atomic<uint32_t> next{0};
+  mutable absl::Mutex mu;
+  OrderData data ABSL_GUARDED_BY(mu);
+  TimerHandle timer ABSL_GUARDED_BY(mu);
+};
+
+// Promocode use counters. Thread-safety: TryTake/Give/Used from any thread;
+// Add only from the (serialized) catalog load, before the catalog lets any
+// reader find the promocode.
+class LockFreePromoUses final : public PromoUses {
+ public:
+  LockFreePromoUses() : slots_(limits::kMaxPromocodes) {}
+
+  void Add(PromocodeIndex p, std::optional<int64_t> limit) {
+    Slot* s = slots_.Ensure(p);
+    s->limit = limit.has_value() ? *limit : -1;
+    s->used.store(0, std::memory_order_relaxed);
+  }
+
+  bool TryTake(PromocodeIndex p) override {
+    Slot* s = slots_.Get(p);
+    BOXOFFICE_CHECK(s != nullptr);
+    // Relaxed: the count orders nothing else; atomicity of the one RMW on
+    // `used` is what makes two racers for the last use not both win.
+    if (s->limit < 0) {
+      s->used.fetch_add(1, std::memory_order_relaxed);
+      return true;
+    }
+    int64_t used = s->used.load(std::memory_order_relaxed);
+    while (used < s->limit) {
+      if (s->used.compare_exchange_weak(used, used + 1,
+                                        std::memory_order_relaxed)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  void Give(PromocodeIndex p, int64_t n) override {
+    Slot* s = slots_.Get(p);
+    BOXOFFICE_CHECK(s != nullptr);
+    const int64_t before = s->used.fetch_sub(n, std::memory_order_relaxed);
+    BOXOFFICE_CHECK(before >= n);  // more uses given back than taken
+  }
+
+  int64_t Used(PromocodeIndex p) const override {
+    const Slot* s = slots_.Get(p);
+    return s == nullptr ? 0 : s->used.load(std::memory_order_relaxed);
+  }
+
+ private:
+  struct Slot {
+    std::atomic<int64_t> used{0};
+    int64_t limit = -1;  // -1: unlimited
+  };
+  ChunkedSlots<Slot, 12> slots_;
+};
+
+class LockFreeEngine final : public Engine, private LoadListener {
+ public:
+  LockFreeEngine(const EngineOptions& options, ClaimPolicy policy)
+      : options_(options),
+        clock_(options.clock != nullptr ? options.clock : Clock::Real()),
+        catalog_(CatalogStoreLimits{options.max_tickets}),
+        inventory_(policy),
+        orders_(static_cast<uint64_t>(options.max_orders)),
+        partner_heads_(limits::kMaxPartners) {
+    options_.clock = clock_;
+    ctx_.catalog = &catalog_;
+    ctx_.inventory = &inventory_;
+    ctx_.promos = &promos_;
+    ctx_.tokens = &tokens_;
+    ctx_.options = &options_;
+  }
+
+  ~LockFreeEngine() override {
+    if (background_.joinable()) {
+      {
+        absl::MutexLock l(&stop_mu_);
+        stop_ = true;
+      }
+      background_.join();
+    }
+  }
+
+  absl::Status Start() {
+    TimerWheelOptions wo;
+    wo.start = clock_->Now();
+    wo.tick = absl::Milliseconds(1);
+    // At most one pending timer per open order, plus cancelled ones the
+    // wheel has not reclaimed yet.
+    wo.max_timers = static_cast<size_t>(std::min<int64_t>(
+        int64_t{2} * options_.max_orders + 1024, int64_t{1} << 30));
+    absl::StatusOr<std::unique_ptr<TimerWheel>> wheel = TimerWheel::Create(wo);
+    if (!wheel.ok()) return wheel.status();
+    wheel_ = *std::move(wheel);
+    if (options_.background_expiry) {
+      background_ = std::thread([this] { BackgroundLoop(); });
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<CatalogSummary> LoadCatalog(
+      const CatalogDocument& doc) override {
+    return catalog_.Load(doc, this);
+  }
+
+  std::optional<ObjectId> FindPartnerByKey(
+      std::string_view key) const override {
+    const std::optional<PartnerIndex> p = catalog_.FindPartnerByKey(key);
+    if (!p.has_value()) return std::nullopt;
+    return catalog_.partner(*p).id;
+  }
+
+  absl::StatusOr<OrderView> CreateOrder(
+      const ObjectId& partner, const CreateOrderRequest& request) override {
+    const std::optional<PartnerIndex> p = catalog_.FindPartner(partner);
+    absl::StatusOr<CreatePlan> plan = PlanCreate(ctx_, p, request);
+    if (!plan.ok()) return plan.status();
+    BOXOFFICE_DCHECK(p.has_value());
+    // Relaxed: the index only needs to be unique; the slot's contents are
+    // published by the release store of its state word below.
+    const uint64_t index = next_order_.fetch_add(1, std::memory_order_relaxed);
+    if (index >= static_cast<uint64_t>(options_.max_orders)) {
+      return MakeError(
+          absl::StatusCode::kResourceExhausted,
+          absl::StrCat("Too many orders: at most ", options_.max_orders));
+    }
+    OrderSlot* slot = orders_.Ensure(index);
+    const HolderId holder = static_cast<HolderId>(index + 1);
+    const absl::Time now = clock_->Now();
+    OrderView view;
+    {
+      absl::MutexLock l(&slot->mu);
+      BOXOFFICE_CHECK(slot->state.load(std::memory_order_relaxed) == 0);
+      slot->secret = SecureRandom64();
+      slot->vendor = *p;
+      slot->event = plan->event;
+      OrderData& d = slot->data;
+      d.id = MakeOrderId(static_cast<uint32_t>(index), slot->secret);
+      d.number = static_cast<int64_t>(index + 1);
+      d.vendor = *p;
+      d.event = plan->event;
+      d.created_at = now;
+      d.updated_at = now;
+      d.expired_after = now + options_.reservation_ttl;
+      d.all_or_nothing = request.all_or_nothing;
+      d.customer_json = request.customer_json;
+      ExecuteCreate(ctx_, holder, *plan, &d);
+      Schedule(slot, static_cast<uint32_t>(index));
+      // Release: the immutable fields and the data are visible to whoever
+      // acquires the word and sees kPublished.
+      slot->state.store(
+          kPublished | static_cast<uint32_t>(OrderStatus::kExecuted),
+          std::memory_order_release);
+      view = BuildView(ctx_, d, OrderStatus::kExecuted);
+    }
+    PushToPartnerList(*p, slot, static_cast<uint32_t>(index));
+    return view;
+  }
+
+  absl::StatusOr<OrderView> ChangeOrder(
+      const ObjectId& partner, const ObjectId& order,
+      const ChangeOrderRequest& request) override {
+    OrderSlot* slot = FindVisible(partner, order);
+    if (slot == nullptr) return OrderNotFound(order);
+    // Take the busy bit; a PATCH already under way means 409 at once.
+    // Acquire pairs with the release that cleared it at the end of the
+    // previous PATCH.
+    uint32_t word = slot->state.load(std::memory_order_relaxed);
+    do {
+      if ((word & kBusy) != 0) {
+        return MakeError(
+            absl::StatusCode::kAborted,
+            absl::StrCat("Order ", order.ToString(), " is being changed"));
+      }
+    } while (!slot->state.compare_exchange_weak(word, word | kBusy,
+                                                std::memory_order_acquire,
+                                                std::memory_order_relaxed));
+    const uint32_t index = OrderIdIndex(order);
+    absl::StatusOr<OrderView> result;
+    {
+      absl::MutexLock l(&slot->mu);
+      const absl::Time now = clock_->Now();
+      ExpireIfDue(slot, index, now);
+      word = slot->state.load(std::memory_order_relaxed);
+      BOXOFFICE_CHECK((word & kBusy) != 0);
+      const OrderStatus before = StatusOf(word);
+      absl::StatusOr<ChangeOutcome> outcome =
+          ExecuteChange(ctx_, index + 1, before, request, now, &slot->data);
+      if (outcome.ok()) {
+        if (outcome->status != before) {
+          // The decision. Only a holder of `mu` changes the status, and we
+          // own `busy`, so the word cannot have moved: the CAS states that.
+          const uint32_t next =
+              (word & ~kStatusMask) | static_cast<uint32_t>(outcome->status);
+          BOXOFFICE_CHECK(slot->state.compare_exchange_strong(
+              word, next, std::memory_order_acq_rel,
+              std::memory_order_relaxed));
+        }
+        if (IsFinal(outcome->status)) {
+          CancelTimer(slot);
+        } else if (outcome->deadline_moved) {
+          CancelTimer(slot);
+          Schedule(slot, index);
+        }
+        result = BuildView(ctx_, slot->data, outcome->status);
+      } else {
+        result = outcome.status();
+      }
+      // Release: the next PATCH (acquiring busy) sees this one's writes.
+      slot->state.fetch_and(~kBusy, std::memory_order_release);
+    }
+    return result;
+  }
+
+  absl::StatusOr<OrderView> GetOrder(const ObjectId& partner,
+                                     const ObjectId& order) override {
+    OrderSlot* slot = FindVisible(partner, order);
+    if (slot == nullptr) return OrderNotFound(order);
+    return ViewAt(slot, OrderIdIndex(order), clock_->Now());
+  }
+
+  absl::StatusOr<OrderPage> ListOrders(const ObjectId& partner,
+                                       const OrderFilter& filter) override {
+    if (absl::Status s = ValidateFilter(filter); !s.ok()) return s;
+    OrderPage page;
+    page.page = filter.page;
+    page.per_page = filter.per_page;
+    const std::optional<PartnerIndex> p = catalog_.FindPartner(partner);
+    if (!p.has_value()) return page;
+    std::optional<EventIndex> event;
+    if (filter.event.has_value()) {
+      event = catalog_.FindEvent(*filter.event);
+      if (!event.has_value()) return page;
+    }
+    const absl::Time now = clock_->Now();
+    std::vector<uint32_t> matching;
+    std::atomic<uint32_t>* head = partner_heads_.Get(*p);
+    // Acquire pairs with the push's release CAS: each order reached is
+    // published, and its `next` was written before it was pushed.
+    uint32_t link = head == nullptr ? 0 : head->load(std::memory_order_acquire);
+    const uint64_t bound = next_order_.load(std::memory_order_relaxed);
+    for (uint64_t steps = 0; link != 0 && steps <= bound; ++steps) {
+      const uint32_t index = link - 1;
+      OrderSlot* slot = orders_.Get(index);
+      BOXOFFICE_CHECK(slot != nullptr);
+      link = slot->next.load(std::memory_order_relaxed);
+      if (event.has_value() && slot->event != *event) continue;
+      // Every order the list walks is brought up to the clock (as the
+      // reference does), so that what a list shows and what is on sale
+      // agree.
+      const OrderStatus status = CurrentStatus(slot, index, now);
+      if (filter.status.has_value() && status != *filter.status) continue;
+      matching.push_back(index);
+    }
+    // Pushes of racing creators may land out of number order; sort so
+    // that the list is newest first by number whatever the interleaving.
+    std::sort(matching.begin(), matching.end(), std::greater<uint32_t>());
+    page.total = static_cast<int64_t>(matching.size());
+    const int64_t begin = (filter.page - 1) * filter.per_page;
+    for (int64_t i = begin; i < page.total && i < begin + filter.per_page;
+         ++i) {
+      const uint32_t index = matching[static_cast<size_t>(i)];
+      page.orders.push_back(ViewAt(orders_.Get(index), index, now));
+    }
+    return page;
+  }
+
+  std::vector<EventInfo> ListEvents(const ObjectId& partner) override {
+    return ListSellableEvents(ctx_, catalog_.FindPartner(partner));
+  }
+
+  absl::StatusOr<std::vector<SeatView>> ListSeats(
+      const ObjectId& partner, const ObjectId& event) override {
+    return ListEventSeats(ctx_, catalog_.FindPartner(partner), event);
+  }
+
+  std::optional<PartnerInfo> DescribePartner(
+      const ObjectId& id) const override {
+    const std::optional<PartnerIndex> p = catalog_.FindPartner(id);
+    if (!p.has_value()) return std::nullopt;
+    return PartnerInfo{catalog_.partner(*p).id, catalog_.partner(*p).name};
+  }
+  std::optional<EventInfo> DescribeEvent(const ObjectId& id) const override {
+    const std::optional<EventIndex> e = catalog_.FindEvent(id);
+    if (!e.has_value()) return std::nullopt;
+    return BuildEventInfo(ctx_, *e, /*with_counts=*/false);
+  }
+  std::optional<SetInfo> DescribeSet(const ObjectId& id) const override {
+    const std::optional<SetIndex> s = catalog_.FindSet(id);
+    if (!s.has_value()) return std::nullopt;
+    return BuildSetInfo(ctx_, *s, /*with_counts=*/false);
+  }
+  std::optional<PromocodeInfo> DescribePromocode(
+      const ObjectId& id) const override {
+    const std::optional<PromocodeIndex> p = catalog_.FindPromocode(id);
+    if (!p.has_value()) return std::nullopt;
+    const PromocodeRecord& r = catalog_.promocode(*p);
+    return PromocodeInfo{r.id, r.code, r.discount};
+  }
+
+  int64_t ExpireDue() override {
+    const absl::Time now = clock_->Now();
+    constexpr size_t kBatch = 4096;
+    std::vector<uint64_t> due;
+    due.reserve(kBatch);
+    int64_t expired = 0;
+    // Bounded: every round pops kBatch timers out of a finite set, and
+    // timers scheduled meanwhile are due only after `now`... or at it; so
+    // the rounds are capped by the orders that exist.
+    const uint64_t max_rounds =
+        next_order_.load(std::memory_order_relaxed) / kBatch + 2;
+    for (uint64_t round = 0; round < max_rounds; ++round) {
+      due.clear();
+      const size_t n = wheel_->PopDue(now, kBatch, &due);
+      for (const uint64_t payload : due) {
+        const uint32_t index = static_cast<uint32_t>(payload);
+        OrderSlot* slot = orders_.Get(index);
+        BOXOFFICE_CHECK(slot != nullptr);
+        absl::MutexLock l(&slot->mu);
+        // The popped handle is spent; forget it so no one cancels it.
+        slot->timer = TimerHandle{};
+        if (ExpireIfDue(slot, index, now)) ++expired;
+      }
+      if (n < kBatch) break;
+    }
+    return expired;
+  }
+
+  InventoryTotals Totals() const override { return SumTotals(ctx_); }
+
+  absl::Status CheckInvariants() const override ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    std::vector<AuditOrder> orders;
+    const uint64_t n =
+        std::min<uint64_t>(next_order_.load(std::memory_order_acquire),
+                           static_cast<uint64_t>(options_.max_orders));
+    std::vector<std::string> problems;
+    for (uint64_t i = 0; i < n; ++i) {
+      const OrderSlot* slot = orders_.Get(i);
+      if (slot == nullptr) continue;
+      const uint32_t word = slot->state.load(std::memory_order_acquire);
+      if ((word & kPublished) == 0) continue;
+      if ((word & kBusy) != 0) {
+        problems.push_back(
+            absl::StrCat("order ", i + 1, " is busy at a quiescent point"));
+      }
+      if (slot->data.number != static_cast<int64_t>(i + 1)) {
+        problems.push_back(
+            absl::StrCat("order ", i + 1, " has number ", slot->data.number));
+      }
+      orders.push_back(AuditOrder{&slot->data, StatusOf(word),
+                                  static_cast<HolderId>(i + 1)});
+    }
+    absl::Status audit = AuditInvariants(ctx_, orders);
+    if (!audit.ok()) {
+      for (std::string& m : ErrorMessages(audit))
+        problems.push_back(std::move(m));
+    }
+    if (problems.empty()) return absl::OkStatus();
+    return MakeError(absl::StatusCode::kInternal, std::move(problems));
+  }
+
+ private:
+  // LoadListener: runs inside catalog_.Load, serialized, before any reader
+  // can find the new set or promocode.
+  absl::Status OnSetAdded(SetIndex index, const SetRecord& set) override {
+    return inventory_.AddSet(index, set.first, set.size);
+  }
+  absl::Status OnPromocodeAdded(PromocodeIndex index,
+                                const PromocodeRecord& promocode) override {
+    promos_.Add(index, promocode.limit);
+    return absl::OkStatus();
+  }
+
+  static absl::Status OrderNotFound(const ObjectId& order) {
+    return MakeError(absl::StatusCode::kNotFound,
+                     absl::StrCat("Order ", order.ToString(), " not found"));
+  }
+
+  // The published slot the id names, if `partner` created it; nullptr
+  // for unknown, forged and other partners' ids alike.
+  OrderSlot* FindVisible(const ObjectId& partner, const ObjectId& order) const {
+    const uint32_t index = OrderIdIndex(order);
+    if (index >= static_cast<uint64_t>(options_.max_orders)) return nullptr;
+    OrderSlot* slot = orders_.Get(index);
+    if (slot == nullptr) return nullptr;
+    // Acquire pairs with the create's release store of kPublished.
+    if ((slot->state.load(std::memory_order_acquire) & kPublished) == 0) {
+      return nullptr;
+    }
+    if (slot->secret != OrderIdSecret(order)) return nullptr;
+    const std::optional<PartnerIndex> p = catalog_.FindPartner(partner);
+    if (!p.has_value() || *p != slot->vendor) return nullptr;
+    return slot;
+  }
+
+  // Expires the order if it is open and `now` is at or past its deadline.
+  // The decision is one CAS from an open status to kExpired; the busy bit
+  // of a PATCH waiting for `mu` is kept for its owner, who will then find
+  // the order expired.
+  bool ExpireIfDue(OrderSlot* slot, uint32_t index, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(slot->mu) {
+    uint32_t word = slot->state.load(std::memory_order_acquire);
+    if (!IsOpenStatus(StatusOf(word))) return false;
+    if (now < slot->data.expired_after) return false;
+    uint32_t next;
+    do {
+      // Only holders of `mu` change the status, so it is still open; only
+      // the busy bit may flip under us.
+      BOXOFFICE_CHECK(IsOpenStatus(StatusOf(word)));
+      next =
+          (word & ~kStatusMask) | static_cast<uint32_t>(OrderStatus::kExpired);
+    } while (!slot->state.compare_exchange_weak(
+        word, next, std::memory_order_acq_rel, std::memory_order_acquire));
+    ReleaseAll(ctx_, index + 1, &slot->data);
+    // An order expires at its deadline, whenever the sweep gets to it.
+    slot->data.updated_at = slot->data.expired_after;
+    CancelTimer(slot);
+    return true;
+  }
+
+  bool Due(const OrderSlot* slot, absl::Time now) const
+      ABSL_SHARED_LOCKS_REQUIRED(slot->mu) {
+    return IsOpenStatus(
+               StatusOf(slot->state.load(std::memory_order_acquire))) &&
+           now >= slot->data.expired_after;
+  }
+
+  OrderView ViewAt(OrderSlot* slot, uint32_t index, absl::Time now) {
+    {
+      absl::ReaderMutexLock l(&slot->mu);
+      if (!Due(slot, now)) {
+        return BuildView(ctx_, slot->data,
+                         StatusOf(slot->state.load(std::memory_order_acquire)));
+      }
+    }
+    absl::MutexLock l(&slot->mu);
+    ExpireIfDue(slot, index, now);
+    return BuildView(ctx_, slot->data,
+                     StatusOf(slot->state.load(std::memory_order_acquire)));
+  }
+
+  OrderStatus CurrentStatus(OrderSlot* slot, uint32_t index, absl::Time now) {
+    {
+      absl::ReaderMutexLock l(&slot->mu);
+      if (!Due(slot, now))
+        return StatusOf(slot->state.load(std::memory_order_acquire));
+    }
+    absl::MutexLock l(&slot->mu);
+    ExpireIfDue(slot, index, now);
+    return StatusOf(slot->state.load(std::memory_order_acquire));
+  }
+
+  void Schedule(OrderSlot* slot, uint32_t index)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(slot->mu) {
+    slot->timer = wheel_->Schedule(index, slot->data.expired_after);
+    // A full wheel only delays the sweep: every access still expires the
+    // order at its deadline. The wheel is sized so this does not happen.
+    BOXOFFICE_DCHECK(slot->timer.valid());
+  }
+
+  void CancelTimer(OrderSlot* slot) ABSL_EXCLUSIVE_LOCKS_REQUIRED(slot->mu) {
+    if (slot->timer.valid()) wheel_->Cancel(slot->timer);
+    slot->timer = TimerHandle{};
+  }
+
+  void PushToPartnerList(PartnerIndex p, OrderSlot* slot, uint32_t index) {
+    std::atomic<uint32_t>* head = partner_heads_.Ensure(p);
+    uint32_t old = head->load(std::memory_order_relaxed);
+    do {
+      slot->next.store(old, std::memory_order_relaxed);
+      // Release: a reader that acquires the head sees `next` and the
+      // published order; the chain of release CASes covers older links.
+    } while (!head->compare_exchange_weak(
+        old, index + 1, std::memory_order_acq_rel, std::memory_order_relaxed));
+  }
+
+  void BackgroundLoop() {
+    absl::MutexLock l(&stop_mu_);
+    while (!stop_) {
+      stop_mu_.AwaitWithTimeout(absl::Condition(&stop_),
+                                options_.expiry_interval);
+      if (stop_) break;
+      stop_mu_.Unlock();
+      ExpireDue();
+      stop_mu_.Lock();
+    }
+  }
+
+  EngineOptions options_;
+  Clock* const clock_;
+  CatalogStore catalog_;
+  LockFreeInventory inventory_;
+  LockFreePromoUses promos_;
+  TokenGenerator tokens_;
+  EngineContext ctx_;
+  std::atomic<uint64_t> next_order_{0};
+  ChunkedSlots<OrderSlot, 12> orders_;
+  // Head of each partner's order list, as index + 1 (0: empty).
+  ChunkedSlots<std::atomic<uint32_t>, 12> partner_heads_;
+  std::unique_ptr<TimerWheel> wheel_;
+
+  absl::Mutex stop_mu_;
+  bool stop_ ABSL_GUARDED_BY(stop_mu_) = false;
+  std::thread background_;
+};
+
+}  // namespace
+}  // namespace boxoffice::internal
+
+namespace boxoffice {
+
+absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(
+    const EngineOptions& options) {
+  if (absl::Status s = internal::ValidateOptions(options); !s.ok()) return s;
+  internal::ClaimPolicy policy;
+  policy.lowest_first = options.lowest_vacant_first;
+  policy.seed = options.claim_seed.has_value() ? *options.claim_seed
+                                               : internal::SecureRandom64();
+  auto engine = std::make_unique<internal::LockFreeEngine>(options, policy);
+  if (absl::Status s = engine->Start(); !s.ok()) return s;
+  return std::unique_ptr<Engine>(std::move(engine));
+}
+
+}  // namespace boxoffice
