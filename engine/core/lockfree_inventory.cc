@@ -478,7 +478,8 @@ class LockFreeInventory::BatchRun {
     const bool tentative = Tentative(g);
     const uint32_t want =
         static_cast<uint32_t>(std::min<uint64_t>(need, p->size));
-    const uint32_t units = inv_.Reserve(*p, want, aon_, tentative);
+    const uint32_t units =
+        want == 0 ? 0 : inv_.Reserve(*p, want, aon_, tentative);
     if (units == 0) {
       MarkFailed(g, slots, n, g.spec_begin);
       return !aon_;
