@@ -206,11 +206,17 @@ uint64_t FeistelPermutation::Round(int round, uint64_t half) const {
   BOXOFFICE_DCHECK(half < side_);
   BOXOFFICE_DCHECK(round >= 0 && round < kRounds);
   // A 6-byte message: half (4 bytes), round, tweak. Distinct (tweak, round,
-  // half) give independent-looking outputs under the key. The modulo bias
-  // is below side / 2^64 <= 2^-33.
+  // half) give independent-looking outputs under the key.
   const uint64_t message = half | (static_cast<uint64_t>(round) << 32) |
                            (static_cast<uint64_t>(tweak_) << 40);
-  return SipHash24Short(key_, message, 6) % side_;
+  const uint64_t hash = SipHash24Short(key_, message, 6);
+  // Lemire's multiply-shift maps [0, 2^64) onto [0, side) with the same
+  // bias bound as a modulo (side / 2^64 <= 2^-33) for a multiply instead of
+  // a 64-bit division (8 per token otherwise).
+  const uint64_t reduced = static_cast<uint64_t>(
+      (static_cast<unsigned __int128>(hash) * side_) >> 64);
+  BOXOFFICE_DCHECK(reduced < side_);
+  return reduced;
 }
 
 uint64_t FeistelPermutation::Forward(uint64_t x) const {

@@ -52,8 +52,9 @@ constexpr uint32_t StateOf(uint64_t word) {
 // Where the owner (the PopDue caller) has put a node. Owner-only.
 enum class Where : uint8_t {
   kUnowned = 0,  // free, or scheduled but not yet drained from the inbox
-  kList,         // in a wheel slot list or the overflow list (`list`)
-  kHeap,         // in the current-tick heap, at index `prev`
+  kList,         // in wheel slot list or overflow list `list`, at `pos`
+  kHeap,         // in the current-tick heap, at `pos`
+  kReady,        // in the ready list (known due), at `pos`
   kDetached,     // seen cancelled; waits for its cancel notice
   kCancelSeen,   // cancel notice drained before the schedule notice
 };
@@ -75,16 +76,28 @@ struct Node {
   // Next in the cancel inbox; written by the one successful canceller before
   // its release push, read by the owner after its acquire exchange.
   uint32_t cancel_next;
-  // Owner-only from here on. In a list: neighbours; in the heap: `prev` is
-  // the node's index in heap_ (so that a cancel removes it at once).
-  uint32_t prev;
-  uint32_t next;
+  // Owner-only from here on: the node's index in its list or in the heap,
+  // so that a cancel removes it in O(1) (O(log n) from the heap).
+  uint32_t pos;
   uint16_t list;
   Where where;
 };
 static_assert(std::is_trivially_default_constructible_v<Node>);
 static_assert(alignof(Node) >= std::atomic_ref<uint64_t>::required_alignment);
 static_assert(alignof(Node) >= std::atomic_ref<uint32_t>::required_alignment);
+
+// What the owner's lists and heap hold: the deadline is copied so that
+// ordering and placement read contiguous memory, not the node.
+struct Entry {
+  int64_t deadline_us;
+  uint32_t slot;
+};
+
+// A list or heap array emptied by a cascade keeps its storage up to this
+// many entries; larger arrays are freed, so memory follows the live load.
+constexpr size_t kKeepCapacity = 4096;
+// How far ahead a cascade prefetches the nodes it is about to write.
+constexpr size_t kPrefetchDistance = 32;
 
 std::atomic_ref<uint64_t> StateRef(Node& n) {
   return std::atomic_ref<uint64_t>(n.state);
@@ -104,8 +117,7 @@ class TimerWheelImpl final : public TimerWheel {
         tick_us_(absl::ToInt64Microseconds(options.tick)),
         capacity_(static_cast<uint32_t>(options.max_timers)),
         nodes_(nodes) {
-    std::fill(std::begin(heads_), std::end(heads_), kNil);
-    heap_.reserve(std::min<size_t>(capacity_, 4096));
+    heap_.reserve(std::min<size_t>(capacity_, kKeepCapacity));
   }
   ~TimerWheelImpl() override { std::free(nodes_); }
   TimerWheelImpl(const TimerWheelImpl&) = delete;
@@ -130,15 +142,19 @@ class TimerWheelImpl final : public TimerWheel {
   void OnScheduled(uint32_t slot);
   void OnCancelled(uint32_t slot);
   // Puts a drained, pending node where its tick says, relative to cur_.
-  void Place(uint32_t slot);
-  void ListPush(uint16_t list, uint32_t slot);
+  void Place(uint32_t slot, int64_t deadline_us);
+  void ListPush(uint16_t list, Entry entry);
   void ListUnlink(uint32_t slot);
-  uint32_t ListTake(uint16_t list);
-  void HeapPush(uint32_t slot);
+  // Moves every entry of `list` to the ready list if it is due at now_us,
+  // else places it anew (never back into `list`).
+  void Cascade(uint16_t list, int64_t now_us);
+  void ReadyPush(Entry entry);
+  void ReadyRemove(uint32_t slot);
+  void HeapPush(Entry entry);
   void HeapRemove(uint32_t slot);
-  void HeapSet(size_t pos, uint32_t slot);
+  void HeapSet(size_t pos, Entry entry);
   bool HeapLess(size_t a, size_t b) const {
-    return nodes_[heap_[a]].deadline_us < nodes_[heap_[b]].deadline_us;
+    return heap_[a].deadline_us < heap_[b].deadline_us;
   }
   void SiftUp(size_t pos);
   void SiftDown(size_t pos);
@@ -146,9 +162,10 @@ class TimerWheelImpl final : public TimerWheel {
   // The first tick after cur_ at which some node must move (a level-0 slot
   // that is due, or a higher-level slot that cascades), or INT64_MAX.
   int64_t NextEventTick() const;
-  void AdvanceTo(int64_t tick);
+  void AdvanceTo(int64_t tick, int64_t now_us);
   int FindNextSet(int level, int from) const;
-  // Fires a node popped from the heap; true if its payload went out.
+  // Fires a due node just taken out of the heap or the ready list; true if
+  // its payload went out (false if a cancel won).
   bool FireOrDrop(uint32_t slot, uint64_t* payload);
   // Returns a node to the free list (via the local chain flushed at the end
   // of PopDue). `state_word` is the node's state as the owner last saw it.
@@ -185,14 +202,21 @@ class TimerWheelImpl final : public TimerWheel {
   // its slot index exceeds cur_'s index at that level; beyond level 3, the
   // overflow list.
   int64_t cur_ = 0;
-  uint32_t heads_[kLists];
+  // Slot lists are arrays of {deadline, slot}, not intrusive linked lists:
+  // a cascade then reads deadlines from contiguous memory and can prefetch
+  // the nodes it will write, instead of chasing one cache miss per node.
+  std::vector<Entry> lists_[kLists];
   uint64_t bitmap_[kLevels][kBitmapWords] = {};
   // A lower bound of the ticks in the overflow list (stale after a cancel,
   // which only makes a re-examination come early).
   int64_t overflow_min_tick_ = std::numeric_limits<int64_t>::max();
   // Binary min-heap on deadline_us of the nodes with tick <= cur_; each
-  // node's index in it is kept in Node::prev.
-  std::vector<uint32_t> heap_;
+  // node's index in it is kept in Node::pos.
+  std::vector<Entry> heap_;
+  // Nodes a cascade found already due (deadline <= the now of that PopDue):
+  // they skip the remaining cascades, so a PopDue that catches up on a long
+  // stretch touches each node once, not once per level. Unordered.
+  std::vector<Entry> ready_;
   uint32_t free_chain_first_ = kNil;
   uint32_t free_chain_last_ = kNil;
 };
@@ -320,7 +344,7 @@ void TimerWheelImpl::OnScheduled(uint32_t slot) {
     case kPending:
       // A drained cancel notice implies the kCancelled word is visible.
       BOXOFFICE_CHECK(n.where == Where::kUnowned);
-      Place(slot);
+      Place(slot, n.deadline_us);
       break;
     case kCancelled:
       if (n.where == Where::kCancelSeen) {
@@ -348,6 +372,10 @@ void TimerWheelImpl::OnCancelled(uint32_t slot) {
       HeapRemove(slot);
       Recycle(slot, word);
       break;
+    case Where::kReady:
+      ReadyRemove(slot);
+      Recycle(slot, word);
+      break;
     case Where::kDetached:
       Recycle(slot, word);
       break;
@@ -360,37 +388,37 @@ void TimerWheelImpl::OnCancelled(uint32_t slot) {
   }
 }
 
-void TimerWheelImpl::Place(uint32_t slot) {
-  Node& n = nodes_[slot];
-  const int64_t deadline_us = n.deadline_us;
+void TimerWheelImpl::Place(uint32_t slot, int64_t deadline_us) {
+  BOXOFFICE_DCHECK(nodes_[slot].deadline_us == deadline_us);
+  const Entry entry{deadline_us, slot};
   if (deadline_us < 0 || TickOf(deadline_us) <= cur_) {
-    HeapPush(slot);
+    HeapPush(entry);
     return;
   }
   const int64_t t = TickOf(deadline_us);
   const uint64_t diff = static_cast<uint64_t>(t ^ cur_);
   BOXOFFICE_DCHECK(diff != 0);
   if ((diff >> kWheelBits) != 0) {
-    ListPush(kOverflowList, slot);
+    ListPush(kOverflowList, entry);
     overflow_min_tick_ = std::min(overflow_min_tick_, t);
     return;
   }
-  // The highest differing bit picks the level: below it t and cur_ agree,
+  // The highest differing bit picks the level: above it t and cur_ agree,
   // so t lies in the current span of that level, in a later slot.
   const int level = (std::bit_width(diff) - 1) / kSlotBits;
   const int index = static_cast<int>((t >> (level * kSlotBits)) & (kSlots - 1));
   BOXOFFICE_DCHECK(index > ((cur_ >> (level * kSlotBits)) & (kSlots - 1)));
-  ListPush(static_cast<uint16_t>(level * kSlots + index), slot);
+  ListPush(static_cast<uint16_t>(level * kSlots + index), entry);
 }
 
-void TimerWheelImpl::ListPush(uint16_t list, uint32_t slot) {
-  Node& n = nodes_[slot];
+void TimerWheelImpl::ListPush(uint16_t list, Entry entry) {
+  Node& n = nodes_[entry.slot];
+  std::vector<Entry>& entries = lists_[list];
+  BOXOFFICE_DCHECK(entries.size() < capacity_);
   n.where = Where::kList;
   n.list = list;
-  n.prev = kNil;
-  n.next = heads_[list];
-  if (n.next != kNil) nodes_[n.next].prev = slot;
-  heads_[list] = slot;
+  n.pos = static_cast<uint32_t>(entries.size());
+  entries.push_back(entry);
   if (list != kOverflowList) {
     bitmap_[list / kSlots][(list % kSlots) / 64] |= uint64_t{1} << (list % 64);
   }
@@ -400,34 +428,77 @@ void TimerWheelImpl::ListUnlink(uint32_t slot) {
   Node& n = nodes_[slot];
   BOXOFFICE_DCHECK(n.where == Where::kList);
   const uint16_t list = n.list;
-  if (n.prev != kNil) {
-    BOXOFFICE_DCHECK(nodes_[n.prev].next == slot);
-    nodes_[n.prev].next = n.next;
-  } else {
-    BOXOFFICE_CHECK(heads_[list] == slot);
-    heads_[list] = n.next;
+  std::vector<Entry>& entries = lists_[list];
+  BOXOFFICE_CHECK(n.pos < entries.size() && entries[n.pos].slot == slot);
+  // Order within a slot means nothing, so the last entry fills the hole.
+  const Entry last = entries.back();
+  entries.pop_back();
+  if (n.pos < entries.size()) {
+    entries[n.pos] = last;
+    nodes_[last.slot].pos = n.pos;
   }
-  if (n.next != kNil) nodes_[n.next].prev = n.prev;
   n.where = Where::kUnowned;
-  if (heads_[list] == kNil && list != kOverflowList) {
+  if (entries.empty() && list != kOverflowList) {
     bitmap_[list / kSlots][(list % kSlots) / 64] &=
         ~(uint64_t{1} << (list % 64));
   }
 }
 
-uint32_t TimerWheelImpl::ListTake(uint16_t list) {
-  const uint32_t first = heads_[list];
-  heads_[list] = kNil;
-  if (list != kOverflowList) {
-    bitmap_[list / kSlots][(list % kSlots) / 64] &=
-        ~(uint64_t{1} << (list % 64));
+void TimerWheelImpl::Cascade(uint16_t list, int64_t now_us) {
+  BOXOFFICE_DCHECK(list != kOverflowList);
+  // Moved out whole: Place never puts an entry back into the list it came
+  // from (it goes to a lower level or the heap), so lists_[list] stays
+  // empty while we walk.
+  std::vector<Entry> taken = std::move(lists_[list]);
+  lists_[list].clear();
+  bitmap_[list / kSlots][(list % kSlots) / 64] &= ~(uint64_t{1} << (list % 64));
+  const size_t n = taken.size();
+  BOXOFFICE_CHECK(n <= capacity_);
+  for (size_t i = 0; i < n; ++i) {
+    if (i + kPrefetchDistance < n) {
+      __builtin_prefetch(&nodes_[taken[i + kPrefetchDistance].slot], 1);
+    }
+    nodes_[taken[i].slot].where = Where::kUnowned;
+    if (taken[i].deadline_us <= now_us) {
+      ReadyPush(taken[i]);
+    } else {
+      Place(taken[i].slot, taken[i].deadline_us);
+    }
   }
-  return first;
+  BOXOFFICE_DCHECK(lists_[list].empty());
+  if (taken.capacity() <= kKeepCapacity) {
+    taken.clear();
+    lists_[list] = std::move(taken);
+  }
 }
 
-void TimerWheelImpl::HeapSet(size_t pos, uint32_t slot) {
-  heap_[pos] = slot;
-  nodes_[slot].prev = static_cast<uint32_t>(pos);
+void TimerWheelImpl::ReadyPush(Entry entry) {
+  BOXOFFICE_DCHECK(ready_.size() < capacity_);
+  Node& n = nodes_[entry.slot];
+  n.where = Where::kReady;
+  n.pos = static_cast<uint32_t>(ready_.size());
+  ready_.push_back(entry);
+}
+
+void TimerWheelImpl::ReadyRemove(uint32_t slot) {
+  Node& n = nodes_[slot];
+  BOXOFFICE_DCHECK(n.where == Where::kReady);
+  BOXOFFICE_CHECK(n.pos < ready_.size() && ready_[n.pos].slot == slot);
+  const Entry last = ready_.back();
+  ready_.pop_back();
+  if (n.pos < ready_.size()) {
+    ready_[n.pos] = last;
+    nodes_[last.slot].pos = n.pos;
+  }
+  n.where = Where::kUnowned;
+  if (ready_.empty() && ready_.capacity() > kKeepCapacity) {
+    std::vector<Entry>().swap(ready_);  // memory follows the live load
+  }
+}
+
+void TimerWheelImpl::HeapSet(size_t pos, Entry entry) {
+  heap_[pos] = entry;
+  nodes_[entry.slot].pos = static_cast<uint32_t>(pos);
 }
 
 void TimerWheelImpl::SiftUp(size_t pos) {
@@ -435,7 +506,7 @@ void TimerWheelImpl::SiftUp(size_t pos) {
   while (pos > 0) {
     const size_t parent = (pos - 1) / 2;
     if (!HeapLess(pos, parent)) break;
-    const uint32_t up = heap_[pos];
+    const Entry up = heap_[pos];
     HeapSet(pos, heap_[parent]);
     HeapSet(parent, up);
     pos = parent;
@@ -451,34 +522,37 @@ void TimerWheelImpl::SiftDown(size_t pos) {
     if (left < size && HeapLess(left, least)) least = left;
     if (left + 1 < size && HeapLess(left + 1, least)) least = left + 1;
     if (least == pos) break;
-    const uint32_t down = heap_[pos];
+    const Entry down = heap_[pos];
     HeapSet(pos, heap_[least]);
     HeapSet(least, down);
     pos = least;
   }
 }
 
-void TimerWheelImpl::HeapPush(uint32_t slot) {
+void TimerWheelImpl::HeapPush(Entry entry) {
   BOXOFFICE_DCHECK(heap_.size() < capacity_);
-  nodes_[slot].where = Where::kHeap;
-  heap_.push_back(slot);
-  HeapSet(heap_.size() - 1, slot);
+  nodes_[entry.slot].where = Where::kHeap;
+  heap_.push_back(entry);
+  HeapSet(heap_.size() - 1, entry);
   SiftUp(heap_.size() - 1);
 }
 
 void TimerWheelImpl::HeapRemove(uint32_t slot) {
   Node& n = nodes_[slot];
   BOXOFFICE_DCHECK(n.where == Where::kHeap);
-  const size_t pos = n.prev;
-  BOXOFFICE_CHECK(pos < heap_.size() && heap_[pos] == slot);
-  const uint32_t last = heap_.back();
+  const size_t pos = n.pos;
+  BOXOFFICE_CHECK(pos < heap_.size() && heap_[pos].slot == slot);
+  const Entry last = heap_.back();
   heap_.pop_back();
   if (pos < heap_.size()) {
     HeapSet(pos, last);
     SiftDown(pos);
-    SiftUp(nodes_[last].prev);
+    SiftUp(nodes_[last.slot].pos);
   }
   n.where = Where::kUnowned;
+  if (heap_.empty() && heap_.capacity() > kKeepCapacity) {
+    std::vector<Entry>().swap(heap_);  // memory follows the live load
+  }
 }
 
 int TimerWheelImpl::FindNextSet(int level, int from) const {
@@ -505,7 +579,9 @@ int64_t TimerWheelImpl::NextEventTick() const {
       return span_start | (int64_t{next} << shift);
     }
   }
-  if (heads_[kOverflowList] == kNil) return std::numeric_limits<int64_t>::max();
+  if (lists_[kOverflowList].empty()) {
+    return std::numeric_limits<int64_t>::max();
+  }
   // The wheel is empty: the top level wraps at the next 2^32-tick epoch, or
   // jump straight to the epoch of the earliest overflow node.
   const int64_t next_epoch = ((cur_ >> kWheelBits) + 1) << kWheelBits;
@@ -513,29 +589,28 @@ int64_t TimerWheelImpl::NextEventTick() const {
   return std::max(next_epoch, min_epoch);
 }
 
-void TimerWheelImpl::AdvanceTo(int64_t tick) {
+void TimerWheelImpl::AdvanceTo(int64_t tick, int64_t now_us) {
   BOXOFFICE_DCHECK(tick > cur_);
   BOXOFFICE_DCHECK(heap_.empty());
+  BOXOFFICE_DCHECK(ready_.empty());
   const bool new_epoch = (tick >> kWheelBits) != (cur_ >> kWheelBits);
   cur_ = tick;
   if (new_epoch) {
     // Levels 0-3 are empty (NextEventTick found nothing in them). Re-place
     // the overflow nodes of this epoch; the rest stay, with a fresh bound.
     overflow_min_tick_ = std::numeric_limits<int64_t>::max();
-    uint32_t slot = heads_[kOverflowList];
-    uint32_t walked = 0;
-    while (slot != kNil) {
-      BOXOFFICE_CHECK(++walked <= capacity_);
-      const uint32_t next = nodes_[slot].next;
-      const int64_t t = TickOf(nodes_[slot].deadline_us);
-      if ((t >> kWheelBits) == (tick >> kWheelBits)) {
-        ListUnlink(slot);
-        Place(slot);
+    std::vector<Entry> overflow = std::move(lists_[kOverflowList]);
+    lists_[kOverflowList].clear();
+    BOXOFFICE_CHECK(overflow.size() <= capacity_);
+    for (const Entry& entry : overflow) {
+      // Re-placing relative to the new cur_ puts this epoch's nodes into
+      // the levels and the others back into the overflow list.
+      nodes_[entry.slot].where = Where::kUnowned;
+      if (entry.deadline_us <= now_us) {
+        ReadyPush(entry);
       } else {
-        BOXOFFICE_DCHECK(t > tick);
-        overflow_min_tick_ = std::min(overflow_min_tick_, t);
+        Place(entry.slot, entry.deadline_us);
       }
-      slot = next;
     }
     return;
   }
@@ -547,18 +622,8 @@ void TimerWheelImpl::AdvanceTo(int64_t tick) {
     if (level > 0 && (tick & ((int64_t{1} << shift) - 1)) != 0) continue;
     const int index = static_cast<int>((tick >> shift) & (kSlots - 1));
     const uint16_t list = static_cast<uint16_t>(level * kSlots + index);
-    if (heads_[list] == kNil) continue;
-    uint32_t slot = ListTake(list);
-    uint32_t walked = 0;
-    while (slot != kNil) {
-      BOXOFFICE_CHECK(++walked <= capacity_);
-      const uint32_t next = nodes_[slot].next;
-      const int64_t t = TickOf(nodes_[slot].deadline_us);
-      BOXOFFICE_DCHECK((t >> shift) == (tick >> shift));
-      nodes_[slot].where = Where::kUnowned;
-      Place(slot);
-      slot = next;
-    }
+    if (lists_[list].empty()) continue;
+    Cascade(list, now_us);
     return;
   }
   BOXOFFICE_CHECK(false && "AdvanceTo a tick with no event");
@@ -566,7 +631,7 @@ void TimerWheelImpl::AdvanceTo(int64_t tick) {
 
 bool TimerWheelImpl::FireOrDrop(uint32_t slot, uint64_t* payload) {
   Node& n = nodes_[slot];
-  HeapRemove(slot);
+  BOXOFFICE_DCHECK(n.where == Where::kUnowned);
   uint64_t word = StateRef(n).load(std::memory_order_relaxed);
   if (StateOf(word) == kPending) {
     const uint32_t generation = GenerationOf(word);
@@ -636,21 +701,47 @@ size_t TimerWheelImpl::PopDue(absl::Time now, size_t max,
   // an event; both are bounded (nodes by capacity_, events by the ticks up
   // to now_tick, skipping empty stretches through the bitmaps).
   bool full = false;
+  auto fire = [&](uint32_t slot) {
+    uint64_t payload = 0;
+    if (FireOrDrop(slot, &payload)) {
+      due->push_back(payload);
+      ++out;
+    }
+  };
   while (!full) {
-    while (!heap_.empty() && nodes_[heap_.front()].deadline_us <= now_us) {
+    while (!ready_.empty()) {
       if (out == max) {
         full = true;
         break;
       }
-      uint64_t payload = 0;
-      if (FireOrDrop(heap_.front(), &payload)) {
-        due->push_back(payload);
-        ++out;
+      if (ready_.size() > kPrefetchDistance) {
+        // Ready entries are contiguous, their nodes are not: fetch ahead.
+        __builtin_prefetch(
+            &nodes_[ready_[ready_.size() - 1 - kPrefetchDistance].slot], 1);
       }
+      const Entry entry = ready_.back();
+      ReadyRemove(entry.slot);
+      if (entry.deadline_us <= now_us) {
+        fire(entry.slot);
+      } else {
+        // Due at an earlier call's now, but this caller's now is earlier
+        // still (time went back): not due for it, so back into the wheel.
+        Place(entry.slot, entry.deadline_us);
+      }
+    }
+    while (!full && !heap_.empty() && heap_.front().deadline_us <= now_us) {
+      if (out == max) {
+        full = true;
+        break;
+      }
+      const uint32_t slot = heap_.front().slot;
+      HeapRemove(slot);
+      fire(slot);
     }
     if (full || cur_ >= now_tick) break;
     // Every heap node has tick <= cur_ < now_tick, so it was due and gone.
     BOXOFFICE_CHECK(heap_.empty());
+    BOXOFFICE_CHECK(ready_.empty());
     const int64_t next = NextEventTick();
     if (next > now_tick) {
       // Nothing is placed in (cur_, now_tick], so moving cur_ there keeps
@@ -658,7 +749,7 @@ size_t TimerWheelImpl::PopDue(absl::Time now, size_t max,
       cur_ = now_tick;
       break;
     }
-    AdvanceTo(next);
+    AdvanceTo(next, now_us);
   }
   FlushFreeChain();
   BOXOFFICE_DCHECK(out <= max);

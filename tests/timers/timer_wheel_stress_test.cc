@@ -172,14 +172,14 @@ void RunStress(int producers, int64_t per_producer, size_t capacity,
 }
 
 TEST(TimerWheelStress, ProducersCancellersAndTwoPoppers) {
-  RunStress(/*producers=*/3, testing::Scaled(200'000, 3'000),
+  RunStress(/*producers=*/3, testing::Scaled(100'000, 20'000),
             /*capacity=*/size_t{1} << 16, absl::Microseconds(100));
 }
 
 TEST(TimerWheelStress, TinyCapacityKeepsRecyclingSlots) {
   // 64 slots: Schedule is refused often, and every slot is recycled many
   // times, so stale handles and generations are exercised hard.
-  RunStress(/*producers=*/2, testing::Scaled(50'000, 1'000),
+  RunStress(/*producers=*/2, testing::Scaled(50'000, 10'000),
             /*capacity=*/64, absl::Microseconds(1));
 }
 

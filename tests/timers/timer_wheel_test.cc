@@ -277,6 +277,24 @@ TEST(TimerWheel, PopDueReturnsBoundedBatchesAndResumes) {
   EXPECT_EQ(wheel->PopDue(At(kTimers * 37), 0, &due), 0u);
 }
 
+TEST(TimerWheel, ACallerWithAnEarlierNowGetsOnlyWhatIsDueForIt) {
+  // A catch-up PopDue stopped by `max` leaves due timers behind; a later
+  // caller whose clock reads earlier must not get those past its own now.
+  auto wheel = MakeWheel(absl::Microseconds(1));
+  for (int i = 1; i <= 10; ++i) {
+    wheel->Schedule(static_cast<uint64_t>(i), At(i * 100'000));
+  }
+  std::vector<uint64_t> due;
+  EXPECT_EQ(wheel->PopDue(At(2'000'000), 2, &due), 2u);
+  std::vector<uint64_t> early = Pop(*wheel, At(450'000));
+  for (uint64_t p : early) EXPECT_LE(p, 4u);
+  due.insert(due.end(), early.begin(), early.end());
+  std::vector<uint64_t> rest = Pop(*wheel, At(2'000'000));
+  due.insert(due.end(), rest.begin(), rest.end());
+  std::sort(due.begin(), due.end());
+  EXPECT_THAT(due, ElementsAre(1u, 2u, 3u, 4u, 5u, 6u, 7u, 8u, 9u, 10u));
+}
+
 TEST(TimerWheel, MaxZeroStillReclaimsAndFiresNothing) {
   auto wheel = MakeWheel();
   wheel->Schedule(1, At(1));
