@@ -1,6 +1,7 @@
 #include "engine/catalog/catalog_store.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstring>
 #include <limits>
@@ -29,8 +30,28 @@ constexpr uint64_t kTicketIdSeed = 0x7469636b6574;  // "ticket"
 // astronomically rare; running out means the hash is broken.
 constexpr int kMaxIdAttempts = 64;
 
-uint64_t CodeHash(EventIndex event, std::string_view folded) {
-  return HashBytes(folded, kCodeSeed ^ (uint64_t{event} << 20));
+char FoldAscii(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+// Hashes the code as FoldCode would fold it, without building the folded
+// string: lookups by code happen on order requests and must not allocate.
+uint64_t CodeHash(EventIndex event, std::string_view code) {
+  uint64_t h =
+      0xcbf29ce484222325ULL ^ Mix64(kCodeSeed ^ (uint64_t{event} << 20));
+  for (const char c : code) {
+    h ^= static_cast<unsigned char>(FoldAscii(c));
+    h *= 0x100000001b3ULL;
+  }
+  return Mix64(h);
+}
+
+bool EqualsFolded(std::string_view code, std::string_view folded) {
+  if (code.size() != folded.size()) return false;
+  for (size_t i = 0; i < code.size(); ++i) {
+    if (FoldAscii(code[i]) != folded[i]) return false;
+  }
+  return true;
 }
 
 // The id of the ordinal-th ticket of `set` (0-based, counting listed
@@ -116,11 +137,10 @@ class CatalogStore::Impl {
   std::optional<uint32_t> FindPromocodeByCode(EventIndex event,
                                               std::string_view code) const {
     const uint32_t n = promocode_count();
-    const std::string folded = FoldCode(code);
     const uint32_t i =
-        code_index_.live()->Find(CodeHash(event, folded), [&](uint32_t c) {
+        code_index_.live()->Find(CodeHash(event, code), [&](uint32_t c) {
           const PromocodeRecord& p = promocodes_.Get(c);
-          return p.event == event && p.code_folded == folded;
+          return p.event == event && EqualsFolded(code, p.code_folded);
         });
     return Published(i, n);
   }
@@ -157,29 +177,33 @@ class CatalogStore::Impl {
   // writer uses them as they are, to keep generated ids unique.
   uint32_t FindPartnerAny(const ObjectId& id) const {
     return partner_index_.live()->Find(HashObjectId(id), [&](uint32_t c) {
-      return partners_.Get(c).id == id;
+      return SameId(partners_.Get(c).id, id);
     });
   }
   uint32_t FindEventAny(const ObjectId& id) const {
-    return event_index_.live()->Find(
-        HashObjectId(id), [&](uint32_t c) { return events_.Get(c).id == id; });
+    return event_index_.live()->Find(HashObjectId(id), [&](uint32_t c) {
+      return SameId(events_.Get(c).id, id);
+    });
   }
   uint32_t FindSetAny(const ObjectId& id) const {
-    return set_index_.live()->Find(
-        HashObjectId(id), [&](uint32_t c) { return sets_.Get(c).id == id; });
+    return set_index_.live()->Find(HashObjectId(id), [&](uint32_t c) {
+      return SameId(sets_.Get(c).id, id);
+    });
   }
   uint32_t FindTicketAny(const ObjectId& id) const {
-    return ticket_index_.live()->Find(
-        HashObjectId(id), [&](uint32_t c) { return tickets_.Get(c).id == id; });
+    return ticket_index_.live()->Find(HashObjectId(id), [&](uint32_t c) {
+      return SameId(tickets_.Get(c).id, id);
+    });
   }
   uint32_t FindPromocodeAny(const ObjectId& id) const {
     return promocode_index_.live()->Find(HashObjectId(id), [&](uint32_t c) {
-      return promocodes_.Get(c).id == id;
+      return SameId(promocodes_.Get(c).id, id);
     });
   }
-  bool AnyIdTaken(const ObjectId& id) const {
-    return FindTicketAny(id) != UINT32_MAX || FindSetAny(id) != UINT32_MAX ||
-           FindEventAny(id) != UINT32_MAX || FindPartnerAny(id) != UINT32_MAX ||
+  // Any kind but tickets (the ticket index is checked as ids are inserted).
+  bool NonTicketIdTaken(const ObjectId& id) const {
+    return FindSetAny(id) != UINT32_MAX || FindEventAny(id) != UINT32_MAX ||
+           FindPartnerAny(id) != UINT32_MAX ||
            FindPromocodeAny(id) != UINT32_MAX;
   }
 
@@ -486,27 +510,54 @@ void CatalogStore::Impl::WriteTickets(const CatalogDocument& doc) {
     }
   }
   BOXOFFICE_CHECK(seat - seat_base_ == new_seats_);
-  // Then the generated ones, ordinals listed .. size - 1 of each set.
+  // Then the generated ones, ordinals listed .. size - 1 of each set, in
+  // blocks: the first-attempt ids of a block are hashed and their home
+  // slots prefetched before any is inserted, so that the block's cache
+  // misses on the (large, randomly addressed) table overlap instead of
+  // queueing one by one.
+  constexpr uint32_t kBlock = 16;
+  std::array<ObjectId, kBlock> ids;
+  std::array<uint64_t, kBlock> hashes;
   set_index = set_base_;
   for (const EventSpec& event : doc.events) {
     for (const SetSpec& s : event.sets) {
       const SetRecord& set = sets_.Get(set_index);
-      for (uint32_t k = static_cast<uint32_t>(s.tickets.size()); k < set.size;
-           ++k) {
-        const TicketIndex t = set.first + k;
-        ObjectId id;
-        int attempt = 0;
-        for (;; ++attempt) {
-          BOXOFFICE_CHECK(attempt < kMaxIdAttempts);
-          id = GeneratedTicketId(set.id, k, static_cast<uint64_t>(attempt));
-          if (!AnyIdTaken(id)) break;
+      for (uint32_t k0 = static_cast<uint32_t>(s.tickets.size()); k0 < set.size;
+           k0 += kBlock) {
+        const uint32_t n = std::min(kBlock, set.size - k0);
+        for (uint32_t j = 0; j < n; ++j) {
+          ids[j] = GeneratedTicketId(set.id, k0 + j, 0);
+          hashes[j] = HashObjectId(ids[j]);
+          index->Prefetch(hashes[j]);
         }
-        TicketRecord& r = tickets_.Mutable(t);
-        r.id = id;
-        r.set = set_index;
-        r.number = static_cast<int64_t>(k) + 1;
-        r.seat = kNoSeat;
-        index->Insert(HashObjectId(id), t);
+        for (uint32_t j = 0; j < n; ++j) {
+          const uint32_t k = k0 + j;
+          const TicketIndex t = set.first + k;
+          // Write the record first: InsertIfAbsent compares through it,
+          // and a reader may reach it as soon as the slot is stored.
+          TicketRecord& r = tickets_.Mutable(t);
+          r.set = set_index;
+          r.number = static_cast<int64_t>(k) + 1;
+          r.seat = kNoSeat;
+          ObjectId id = ids[j];
+          uint64_t hash = hashes[j];
+          for (int attempt = 0;; ++attempt) {
+            BOXOFFICE_CHECK(attempt < kMaxIdAttempts);
+            if (attempt > 0) {
+              id = GeneratedTicketId(set.id, k, static_cast<uint64_t>(attempt));
+              hash = HashObjectId(id);
+            }
+            if (NonTicketIdTaken(id)) continue;
+            r.id = id;
+            // One walk of the probe path both checks the id against every
+            // ticket loaded or inserted so far and inserts it.
+            if (index->InsertIfAbsent(hash, t, [&](uint32_t c) {
+                  return SameId(tickets_.Get(c).id, id);
+                })) {
+              break;
+            }
+          }
+        }
       }
       ++set_index;
     }

@@ -116,8 +116,8 @@ class CatalogStore {
   std::optional<TicketIndex> FindTicket(const ObjectId& id) const;
   std::optional<PromocodeIndex> FindPromocode(const ObjectId& id) const;
   // Case-insensitive code lookup within one event's promocodes.
-  std::optional<PromocodeIndex> FindPromocodeByCode(EventIndex event,
-                                                    std::string_view code) const;
+  std::optional<PromocodeIndex> FindPromocodeByCode(
+      EventIndex event, std::string_view code) const;
 
   // Indices below the *_count() are valid; the counts only grow.
   const PartnerRecord& partner(PartnerIndex i) const;
