@@ -16,13 +16,13 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
 #include "boxoffice/errors.h"
 #include "nlohmann/json.hpp"
 #include "tools/replay/backend.h"
@@ -96,7 +96,7 @@ class FakeBackend final : public ReplayBackend {
     ++audits;
     if (broken_invariants) return absl::InternalError("ticket 7 held twice");
     InventoryTotals t;
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     t.tickets = static_cast<int64_t>(things_.size()) + (broken_counts ? 1 : 0);
     t.sold = static_cast<int64_t>(things_.size());
     return t;
@@ -128,7 +128,7 @@ class FakeBackend final : public ReplayBackend {
         response->body = R"({"errors": ["Field body must be an object"]})";
         return;
       }
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       const int64_t n = static_cast<int64_t>(things_.size()) + 1;
       json thing = {
           {"id", "t" + std::to_string(n)},
@@ -143,7 +143,7 @@ class FakeBackend final : public ReplayBackend {
       return;
     }
     if (request.method == "GET" && request.path.rfind("/things/", 0) == 0) {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       auto it = things_.find(std::string(request.path.substr(8)));
       response->status = it == things_.end() ? 404 : 200;
       response->body =
@@ -156,7 +156,7 @@ class FakeBackend final : public ReplayBackend {
       return;
     }
     if (request.path == "/count") {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       response->status = 200;
       response->body = json{{"count", things_.size()}}.dump();
       return;
@@ -183,7 +183,7 @@ class FakeBackend final : public ReplayBackend {
 
   std::atomic<int64_t> now_us_{0};
   std::atomic<int> in_flight_{0};
-  absl::Mutex mu_;
+  std::mutex mu_;  // std::mutex: TSan sees it (Debian Abseil is uninstrumented)
   std::map<std::string, std::string> things_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -12,24 +12,25 @@ WorkerPool::WorkerPool(int threads) {
 
 WorkerPool::~WorkerPool() {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     BOXOFFICE_DCHECK(busy_ == 0);
     stop_ = true;
   }
+  wake_.notify_all();
   for (std::thread& t : threads_) t.join();
 }
 
 void WorkerPool::Run(size_t n, const std::function<void(size_t)>& task) {
   if (n == 0) return;
-  absl::MutexLock lock(&mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   BOXOFFICE_DCHECK(busy_ == 0);
   task_ = &task;
   size_ = n;
   next_.store(0, std::memory_order_relaxed);
   busy_ = threads();
   ++generation_;
-  mu_.Await(absl::Condition(
-      +[](int* busy) { return *busy == 0; }, &busy_));
+  wake_.notify_all();
+  idle_.wait(lock, [this] { return busy_ == 0; });
   task_ = nullptr;
   // Every index was handed out exactly once.
   BOXOFFICE_DCHECK(next_.load(std::memory_order_relaxed) >= n);
@@ -41,16 +42,8 @@ void WorkerPool::Loop() {
     const std::function<void(size_t)>* task = nullptr;
     size_t n = 0;
     {
-      absl::MutexLock lock(&mu_);
-      struct Wake {
-        WorkerPool* pool;
-        uint64_t seen;
-      } wake{this, seen};
-      mu_.Await(absl::Condition(
-          +[](Wake* w) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-            return w->pool->stop_ || w->pool->generation_ != w->seen;
-          },
-          &wake));
+      std::unique_lock<std::mutex> lock(mu_);
+      wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
       if (stop_) return;
       seen = generation_;
       task = task_;
@@ -62,8 +55,9 @@ void WorkerPool::Loop() {
          i = next_.fetch_add(1, std::memory_order_relaxed)) {
       (*task)(i);
     }
-    absl::MutexLock lock(&mu_);
-    --busy_;
+    std::lock_guard<std::mutex> lock(mu_);
+    BOXOFFICE_DCHECK(busy_ > 0);
+    if (--busy_ == 0) idle_.notify_one();
   }
 }
 

@@ -8,14 +8,15 @@
 #define BOXOFFICE_TOOLS_REPLAY_WORKER_POOL_H_
 
 #include <atomic>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 
 namespace boxoffice::replay {
 
@@ -38,7 +39,13 @@ class WorkerPool {
  private:
   void Loop();
 
-  absl::Mutex mu_;
+  // std::mutex rather than absl::Mutex: Debian's Abseil is not built with
+  // ThreadSanitizer, so TSan cannot see the ordering absl::Mutex (and its
+  // Await conditions, evaluated on other threads) provides, while
+  // libstdc++'s mutex and condition variable are intercepted.
+  std::mutex mu_;
+  std::condition_variable wake_;  // workers: a new batch or stop
+  std::condition_variable idle_;  // Run: busy_ reached 0
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   int busy_ ABSL_GUARDED_BY(mu_) = 0;  // threads still working on the batch
