@@ -17,7 +17,9 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -62,7 +64,10 @@ struct OrderSlot {
   EventIndex event = 0;
   // The next older order of the same vendor, as index + 1 (0: none).
   std::atomic<uint32_t> next{0};
-  mutable absl::Mutex mu;
+  // std::shared_mutex rather than absl::Mutex: Debian's prebuilt Abseil
+  // has deadlock detection on, which funnels every absl::Mutex acquisition
+  // through one global graph lock: a hidden global lock on the order path.
+  mutable std::shared_mutex mu;
   OrderData data ABSL_GUARDED_BY(mu);
   TimerHandle timer ABSL_GUARDED_BY(mu);
 };
@@ -194,7 +199,7 @@ class LockFreeEngine final : public Engine, private LoadListener {
     const absl::Time now = clock_->Now();
     OrderView view;
     {
-      absl::MutexLock l(&slot->mu);
+      std::unique_lock<std::shared_mutex> l(slot->mu);
       BOXOFFICE_CHECK(slot->state.load(std::memory_order_relaxed) == 0);
       slot->secret = SecureRandom64();
       slot->vendor = *p;
@@ -243,7 +248,7 @@ class LockFreeEngine final : public Engine, private LoadListener {
     const uint32_t index = OrderIdIndex(order);
     absl::StatusOr<OrderView> result;
     {
-      absl::MutexLock l(&slot->mu);
+      std::unique_lock<std::shared_mutex> l(slot->mu);
       const absl::Time now = clock_->Now();
       ExpireIfDue(slot, index, now);
       word = slot->state.load(std::memory_order_relaxed);
@@ -381,7 +386,7 @@ class LockFreeEngine final : public Engine, private LoadListener {
         const uint32_t index = static_cast<uint32_t>(payload);
         OrderSlot* slot = orders_.Get(index);
         BOXOFFICE_CHECK(slot != nullptr);
-        absl::MutexLock l(&slot->mu);
+        std::unique_lock<std::shared_mutex> l(slot->mu);
         // The popped handle is spent; forget it so no one cancels it.
         slot->timer = TimerHandle{};
         if (ExpireIfDue(slot, index, now)) ++expired;
@@ -492,13 +497,13 @@ class LockFreeEngine final : public Engine, private LoadListener {
 
   OrderView ViewAt(OrderSlot* slot, uint32_t index, absl::Time now) {
     {
-      absl::ReaderMutexLock l(&slot->mu);
+      std::shared_lock<std::shared_mutex> l(slot->mu);
       if (!Due(slot, now)) {
         return BuildView(ctx_, slot->data,
                          StatusOf(slot->state.load(std::memory_order_acquire)));
       }
     }
-    absl::MutexLock l(&slot->mu);
+    std::unique_lock<std::shared_mutex> l(slot->mu);
     ExpireIfDue(slot, index, now);
     return BuildView(ctx_, slot->data,
                      StatusOf(slot->state.load(std::memory_order_acquire)));
@@ -506,11 +511,11 @@ class LockFreeEngine final : public Engine, private LoadListener {
 
   OrderStatus CurrentStatus(OrderSlot* slot, uint32_t index, absl::Time now) {
     {
-      absl::ReaderMutexLock l(&slot->mu);
+      std::shared_lock<std::shared_mutex> l(slot->mu);
       if (!Due(slot, now))
         return StatusOf(slot->state.load(std::memory_order_acquire));
     }
-    absl::MutexLock l(&slot->mu);
+    std::unique_lock<std::shared_mutex> l(slot->mu);
     ExpireIfDue(slot, index, now);
     return StatusOf(slot->state.load(std::memory_order_acquire));
   }
