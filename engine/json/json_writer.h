@@ -41,7 +41,24 @@ class JsonWriter {
   void BeginArray() { Open('['); }
   void EndArray() { Close(']'); }
 
-  // An object member's key; the value call that follows completes it.
+  // An object member's key given as a string literal: the adapter's own
+  // keys are plain ASCII, so they are copied as they are, without the
+  // escaping scan (the writer's hottest path).
+  template <size_t N>
+  void Key(const char (&literal)[N]) {
+    static_assert(N >= 1);
+    BOXOFFICE_DCHECK(depth_ > 0);
+    BOXOFFICE_DCHECK(!after_key_);
+    BOXOFFICE_DCHECK(IsPlainKey(std::string_view(literal, N - 1)));
+    Separate();
+    out_->push_back('"');
+    out_->append(literal, N - 1);
+    out_->append("\":", 2);
+    after_key_ = true;
+  }
+
+  // An object member's key of any text (escaped); the value call that
+  // follows completes it.
   void Key(std::string_view key) {
     BOXOFFICE_DCHECK(depth_ > 0);
     BOXOFFICE_DCHECK(!after_key_);
@@ -133,6 +150,13 @@ class JsonWriter {
       BOXOFFICE_DCHECK(!is_object_[depth_ - 1]);  // a member needs Key() first
       Separate();
     }
+  }
+
+  static bool IsPlainKey(std::string_view key) {
+    for (const char c : key) {
+      if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') return false;
+    }
+    return true;
   }
 
   std::string* out_;
