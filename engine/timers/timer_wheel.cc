@@ -260,8 +260,21 @@ void TimerWheelImpl::PushScheduled(uint32_t slot) {
 }
 
 TimerHandle TimerWheelImpl::Schedule(uint64_t payload, absl::Time deadline) {
-  const uint32_t slot = PopFree();
-  if (slot == kNil) return TimerHandle{};
+  uint32_t slot = PopFree();
+  if (slot == kNil) {
+    // Cancelled timers hold their nodes until an owner drains the cancel
+    // inbox. Rather than fail while some are waiting (a host that never
+    // advances the clock would leak capacity), become the owner for one
+    // drain, if no PopDue is running (which is reclaiming anyway).
+    // Acquire/release: the same hand-off of owner state as in PopDue.
+    if (!busy_.exchange(true, std::memory_order_acquire)) {
+      DrainInboxes();
+      FlushFreeChain();
+      busy_.store(false, std::memory_order_release);
+      slot = PopFree();
+    }
+    if (slot == kNil) return TimerHandle{};
+  }
   Node& n = nodes_[slot];
   // The node is ours until the inbox push: only stale free-list poppers
   // (reading `link`) and stale cancellers (CAS on `state`, which fails

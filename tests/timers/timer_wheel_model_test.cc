@@ -4,7 +4,9 @@
 // Values are biased toward the edges (tick and level boundaries, the
 // current microsecond, the past, the far future). A failing run prints its
 // seed; BOXOFFICE_SEED=<n> replays it.
+#include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <random>
@@ -88,7 +90,7 @@ void RunRandomized(uint64_t seed, int64_t tick_us, int64_t steps) {
                << "seed " << seed << " tick_us " << tick_us
                << " (BOXOFFICE_SEED=" << seed << " replays)");
   std::mt19937_64 rng(seed);
-  constexpr size_t kCapacity = 512;
+  constexpr size_t kCapacity = 96;
   TimerWheelOptions options;
   options.start = kStart;
   options.tick = absl::Microseconds(tick_us);
@@ -100,6 +102,12 @@ void RunRandomized(uint64_t seed, int64_t tick_us, int64_t steps) {
   std::vector<TimerHandle> dead;  // fired or cancelled: stale handles
   int64_t now_us = 0;
   uint64_t next_payload = 0;
+  int64_t refusals = 0, fired = 0, cancelled = 0, max_live = 0;
+  // Odd seeds run "crowded": more schedules, no big clock jumps, so the
+  // live set fills the capacity and refusals and reclaims are exercised.
+  const bool crowded = seed % 2 == 1;
+  const uint64_t schedule_below = crowded ? 55 : 40;
+  const uint64_t cancel_below = crowded ? 65 : 60;
   auto pick = [&](uint64_t n) {
     return std::uniform_int_distribution<uint64_t>(0, n - 1)(rng);
   };
@@ -113,7 +121,7 @@ void RunRandomized(uint64_t seed, int64_t tick_us, int64_t steps) {
   };
   for (int64_t step = 0; step < steps; ++step) {
     const uint64_t op = pick(100);
-    if (op < 40) {
+    if (op < schedule_below) {
       int64_t deadline_us = 0;
       switch (pick(6)) {
         case 0:
@@ -138,21 +146,15 @@ void RunRandomized(uint64_t seed, int64_t tick_us, int64_t steps) {
       const uint64_t payload = next_payload++;
       const TimerHandle h =
           wheel.Schedule(payload, kStart + absl::Microseconds(deadline_us));
-      // The capacity bounds live timers plus cancelled ones not yet
-      // reclaimed (the model does not see those): after a PopDue has
-      // reclaimed them, exactly the live timers hold slots.
+      // A full Schedule reclaims cancelled nodes itself (no PopDue runs
+      // concurrently here), so it refuses only when live timers fill it.
       if (!h.valid()) {
-        std::vector<uint64_t> due;
-        wheel.PopDue(kStart + absl::Microseconds(now_us), 0, &due);
-        ASSERT_TRUE(due.empty());
-        const TimerHandle retry =
-            wheel.Schedule(payload, kStart + absl::Microseconds(deadline_us));
-        ASSERT_EQ(retry.valid(), model.size() < kCapacity);
-        if (retry.valid()) model.Schedule(payload, deadline_us, retry);
+        ASSERT_EQ(model.size(), kCapacity) << "refused below capacity";
+        ++refusals;
         continue;
       }
       model.Schedule(payload, deadline_us, h);
-    } else if (op < 60) {
+    } else if (op < cancel_below) {
       if (!model.live().empty() && pick(4) != 0) {
         auto it = model.live().begin();
         std::advance(it, static_cast<long>(pick(model.live().size())));
@@ -160,6 +162,7 @@ void RunRandomized(uint64_t seed, int64_t tick_us, int64_t steps) {
         const TimerHandle h = it->second.handle;
         ASSERT_TRUE(wheel.Cancel(h)) << "cancel of live " << payload;
         ASSERT_TRUE(model.Cancel(payload));
+        ++cancelled;
         dead.push_back(h);
         ASSERT_FALSE(wheel.Cancel(h)) << "second cancel";
       } else if (!dead.empty()) {
@@ -173,11 +176,16 @@ void RunRandomized(uint64_t seed, int64_t tick_us, int64_t steps) {
         case 1:
           now_us += static_cast<int64_t>(pick(2 * tick_us));
           break;
-        case 2:
-          now_us += near_edge() > 0 ? near_edge() : 0;
+        case 2: {
+          const int64_t edge = near_edge();
+          now_us += edge > 0 ? edge : 0;
           break;
+        }
         case 3:
-          now_us += static_cast<int64_t>(pick(uint64_t{1} << (10 + pick(30))));
+          now_us +=
+              crowded
+                  ? static_cast<int64_t>(pick(2 * tick_us))
+                  : static_cast<int64_t>(pick(uint64_t{1} << (10 + pick(30))));
           break;
         default:
           break;  // same time again
@@ -195,6 +203,7 @@ void RunRandomized(uint64_t seed, int64_t tick_us, int64_t steps) {
       }
       model.CheckPopped(due, max, now_us);
       if (::testing::Test::HasFatalFailure()) return;
+      fired += static_cast<int64_t>(due.size());
     } else if (op < 95) {
       // A caller whose now lags the wheel's (another thread read the clock
       // earlier): nothing later than its own now may come out.
@@ -212,6 +221,7 @@ void RunRandomized(uint64_t seed, int64_t tick_us, int64_t steps) {
     } else {
       ASSERT_EQ(wheel.pending(), model.size());
     }
+    max_live = std::max<int64_t>(max_live, static_cast<int64_t>(model.size()));
     if (dead.size() > 4096) dead.erase(dead.begin(), dead.begin() + 2048);
   }
   // Drain everything.
@@ -220,6 +230,12 @@ void RunRandomized(uint64_t seed, int64_t tick_us, int64_t steps) {
   model.CheckPopped(due, 1'000'000, int64_t{1} << 61);
   EXPECT_EQ(model.size(), 0u);
   EXPECT_EQ(wheel.pending(), 0u);
+  std::printf(
+      "seed %llu tick %lld: fired %lld cancelled %lld refused %lld "
+      "max live %lld\n",
+      static_cast<unsigned long long>(seed), static_cast<long long>(tick_us),
+      static_cast<long long>(fired), static_cast<long long>(cancelled),
+      static_cast<long long>(refusals), static_cast<long long>(max_live));
 }
 
 TEST(TimerWheelModel, RandomOperationsMatchTheModel) {
