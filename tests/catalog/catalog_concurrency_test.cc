@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "engine/catalog/catalog_store.h"
 #include "gtest/gtest.h"
@@ -21,6 +22,7 @@ struct DocIds {
   ObjectId partner;
   std::string key;
   std::vector<ObjectId> events, sets, listed;
+  std::string code;  // a promocode of the first event
   uint32_t tickets = 0;
 };
 
@@ -28,6 +30,7 @@ DocIds IdsOf(const CatalogDocument& doc) {
   DocIds ids;
   ids.partner = doc.partners[0].id;
   ids.key = doc.partners[0].key;
+  ids.code = doc.events[0].promocodes[0].code;
   for (const EventSpec& e : doc.events) {
     ids.events.push_back(e.id);
     for (const SetSpec& s : e.sets) {
@@ -65,6 +68,10 @@ TEST(CatalogConcurrencyTest, ReadersSeeWholeDocumentsWhileALoaderRuns) {
     // Varying sizes make the indexes grow at different loads.
     documents.push_back(
         testing::MakeDocument(1000 + d, 1 + d % 3, 2, 3 + d % 5, 20 + d % 40));
+    PromocodeSpec promo;
+    promo.id = testing::TestId(5, 1000 + d);
+    promo.code = absl::StrCat("Code", d);
+    documents.back().events[0].promocodes.push_back(promo);
     ids.push_back(IdsOf(documents.back()));
   }
   CatalogStore store;
@@ -103,6 +110,12 @@ TEST(CatalogConcurrencyTest, ReadersSeeWholeDocumentsWhileALoaderRuns) {
         if (partner.has_value()) {
           ASSERT_EQ(store.partner(*partner).id, doc.partner);
           ASSERT_EQ(store.FindPartnerByKey(doc.key), partner);
+          const auto first_event = store.FindEvent(doc.events[0]);
+          ASSERT_TRUE(first_event.has_value());
+          const auto promo = store.FindPromocodeByCode(
+              *first_event, absl::AsciiStrToUpper(doc.code));
+          ASSERT_TRUE(promo.has_value());
+          ASSERT_EQ(store.promocode(*promo).event, *first_event);
           for (const ObjectId& e : doc.events) ASSERT_TRUE(store.FindEvent(e));
           for (const ObjectId& s : doc.sets) ASSERT_TRUE(store.FindSet(s));
           for (const ObjectId& t : doc.listed) {

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "boxoffice/catalog.h"
 #include "boxoffice/errors.h"
+#include "engine/core/lockfree_inventory.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -406,6 +407,42 @@ TEST(CatalogStoreTest, TicketIndexStaysWithinItsMemoryBudget) {
       static_cast<double>(store.ticket_index_bytes()) / store.ticket_count();
   EXPECT_LE(per_ticket, 7.0);
   EXPECT_GE(per_ticket, 4.0);
+}
+
+// The engine's inventory, attached through the listener, gets one pool per
+// set with the set's ticket range, before any reader can find the set.
+class InventoryListener : public LoadListener {
+ public:
+  explicit InventoryListener(Inventory* inv) : inv_(inv) {}
+  absl::Status OnSetAdded(SetIndex index, const SetRecord& set) override {
+    return inv_->AddSet(index, set.first, set.size);
+  }
+  absl::Status OnPromocodeAdded(PromocodeIndex,
+                                const PromocodeRecord&) override {
+    return absl::OkStatus();
+  }
+
+ private:
+  Inventory* inv_;
+};
+
+TEST(CatalogStoreTest, InventoryAttachedThroughTheListener) {
+  CatalogStore store;
+  LockFreeInventory inventory;
+  InventoryListener listener(&inventory);
+  ASSERT_TRUE(store.Load(Parse(testing::kSpecExample), &listener).ok());
+  ASSERT_TRUE(store.Load(testing::MakeDocument(3, 2, 2, 1, 7), &listener).ok());
+  ASSERT_EQ(inventory.set_count(), store.set_count());
+  for (SetIndex s = 0; s < store.set_count(); ++s) {
+    const SetCounts c = inventory.Counts(s);
+    EXPECT_EQ(c.size, store.set(s).size);
+    EXPECT_EQ(c.vacant, store.set(s).size);
+  }
+  // A ticket found by id can be claimed through its set's pool.
+  const TicketIndex t = *store.FindTicket(Id("5d7134962110d30a34e95cfe"));
+  EXPECT_TRUE(inventory.ClaimTicket(TicketRef{store.ticket(t).set, t}, 1));
+  EXPECT_EQ(inventory.Counts(store.ticket(t).set).reserved, 1u);
+  EXPECT_TRUE(inventory.Verify().ok());
 }
 
 TEST(CatalogStoreTest, EmptyDocumentLoadsNothing) {
