@@ -85,25 +85,29 @@ class QueueInventory final : public Inventory {
 
   BatchResult ClaimBatch(const BatchClaim& claim, HolderId holder,
                          std::span<TicketRef> out) override {
-    // Sets in ascending order, counter units only; then the pops, which
+    // Sets in ascending order (repeated minimum: a batch names few sets, and
+    // this allocates nothing), counter units only; then the pops, which
     // cannot fail once units are held.
-    std::vector<RandomClaim> order(claim.random.begin(), claim.random.end());
-    std::sort(order.begin(), order.end(),
-              [](const RandomClaim& a, const RandomClaim& b) {
-                return a.set < b.set;
-              });
-    size_t done = 0;
-    for (; done < order.size(); ++done) {
-      const RandomClaim& r = order[done];
-      if (r.count == 0) continue;
-      if (Reserve(*sets_[r.set], r.count, true) == 0) break;
-    }
-    if (done < order.size()) {
-      for (size_t i = 0; i < done; ++i) {
-        sets_[order[i].set]->available.fetch_add(order[i].count,
-                                                 std::memory_order_release);
+    bool has_prev = false;
+    SetIndex prev = 0;
+    for (;;) {
+      const RandomClaim* next = nullptr;
+      for (const RandomClaim& r : claim.random) {
+        if (r.count == 0 || (has_prev && r.set <= prev)) continue;
+        if (next == nullptr || r.set < next->set) next = &r;
       }
-      return BatchResult{0, false};
+      if (next == nullptr) break;
+      if (Reserve(*sets_[next->set], next->count, true) == 0) {
+        for (const RandomClaim& r : claim.random) {
+          if (r.count != 0 && has_prev && r.set <= prev) {
+            sets_[r.set]->available.fetch_add(r.count,
+                                              std::memory_order_release);
+          }
+        }
+        return BatchResult{0, false};
+      }
+      has_prev = true;
+      prev = next->set;
     }
     uint32_t k = 0;
     for (const RandomClaim& r : claim.random) {
