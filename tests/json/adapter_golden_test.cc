@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "boxoffice/errors.h"
 #include "tests/json/adapter_fixture.h"
 
 namespace boxoffice::testing {
@@ -431,6 +432,91 @@ TEST_F(AdapterTest, MalformedEnvelopesAnswer400InTheSameShape) {
       "body": {"customer": )") +
       "{\"a\":" + body65 + "}}}";
   expect(deep, R"(["Malformed JSON: nested deeper than 64 levels"])");
+}
+
+}  // namespace
+}  // namespace boxoffice::testing
+
+namespace boxoffice::testing {
+namespace {
+
+// An engine that refuses every change as if another PATCH of the same order
+// were under way (the engine's race, which a test cannot time), to pin the
+// adapter's mapping of Aborted to 409 with the engine's message.
+class BusyEngine final : public Engine {
+ public:
+  explicit BusyEngine(Engine* inner) : inner_(inner) {}
+  absl::StatusOr<CatalogSummary> LoadCatalog(
+      const CatalogDocument& doc) override {
+    return inner_->LoadCatalog(doc);
+  }
+  std::optional<ObjectId> FindPartnerByKey(
+      std::string_view key) const override {
+    return inner_->FindPartnerByKey(key);
+  }
+  absl::StatusOr<OrderView> CreateOrder(const ObjectId& p,
+                                        const CreateOrderRequest& r) override {
+    return inner_->CreateOrder(p, r);
+  }
+  absl::StatusOr<OrderView> ChangeOrder(const ObjectId&, const ObjectId& order,
+                                        const ChangeOrderRequest&) override {
+    return MakeError(absl::StatusCode::kAborted,
+                     "Order " + order.ToString() + " is being changed");
+  }
+  absl::StatusOr<OrderView> GetOrder(const ObjectId& p,
+                                     const ObjectId& o) override {
+    return inner_->GetOrder(p, o);
+  }
+  absl::StatusOr<OrderPage> ListOrders(const ObjectId& p,
+                                       const OrderFilter& f) override {
+    return inner_->ListOrders(p, f);
+  }
+  std::vector<EventInfo> ListEvents(const ObjectId& p) override {
+    return inner_->ListEvents(p);
+  }
+  absl::StatusOr<std::vector<SeatView>> ListSeats(const ObjectId& p,
+                                                  const ObjectId& e) override {
+    return inner_->ListSeats(p, e);
+  }
+  std::optional<PartnerInfo> DescribePartner(
+      const ObjectId& id) const override {
+    return inner_->DescribePartner(id);
+  }
+  std::optional<EventInfo> DescribeEvent(const ObjectId& id) const override {
+    return inner_->DescribeEvent(id);
+  }
+  std::optional<SetInfo> DescribeSet(const ObjectId& id) const override {
+    return inner_->DescribeSet(id);
+  }
+  std::optional<PromocodeInfo> DescribePromocode(
+      const ObjectId& id) const override {
+    return inner_->DescribePromocode(id);
+  }
+  int64_t ExpireDue() override { return inner_->ExpireDue(); }
+  InventoryTotals Totals() const override { return inner_->Totals(); }
+  absl::Status CheckInvariants() const override {
+    return inner_->CheckInvariants();
+  }
+
+ private:
+  Engine* inner_;
+};
+
+TEST_F(AdapterTest, AChangeUnderWayAnswers409) {
+  const Answer created =
+      Call1("POST", "/v1/resources/orders",
+            Fill(R"({"event": "$E1", "random": {"$S1": 1}})"));
+  ASSERT_EQ(created.status, 201);
+  const std::string id = created.body["id"].get<std::string>();
+  BusyEngine busy(engine_.get());
+  JsonAdapter adapter(&busy);
+  const RawResponse r = adapter.Handle(
+      RawRequest{"PATCH", "/v1/resources/orders/" + id,
+                 std::string("key ") + kKey1, R"({"status": "in_progress"})"});
+  EXPECT_EQ(r.status, 409);
+  EXPECT_EQ(r.body, R"({"errors":["Order )" + id + R"( is being changed"]})");
+  EXPECT_EQ(Call1("GET", "/v1/resources/orders/" + id).body["status"],
+            "executed");
 }
 
 }  // namespace
