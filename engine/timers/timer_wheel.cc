@@ -191,16 +191,18 @@ class TimerWheelImpl final : public TimerWheel {
   // Cancel inbox: same shape, through Node::cancel_next.
   alignas(64) std::atomic<uint32_t> cancel_head_{kNil};
   alignas(64) std::atomic<int64_t> pending_{0};
-  // The PopDue try-flag: acquire on entry and release on exit make each
+  // The owner try-flag, taken by PopDue and by a Schedule that finds the
+  // wheel full (to reclaim): acquire on entry and release on exit make each
   // owner's writes to the owner-only state below visible to the next owner.
   alignas(64) std::atomic<bool> busy_{false};
 
   // ---- Owner-only state.
-  // Invariant: every node with tick <= cur_ that is placed is in heap_; every
-  // placed node with tick > cur_ is in the list given by Place() relative to
-  // cur_: level L is the lowest with (t >> 8(L+1)) == (cur_ >> 8(L+1)), so
-  // its slot index exceeds cur_'s index at that level; beyond level 3, the
-  // overflow list.
+  // Invariant: a placed node is in ready_ (due at some earlier PopDue's
+  // now, any tick), or in heap_ (tick <= cur_), or in the list given by
+  // Place() relative to cur_ (tick > cur_): level L is the lowest with
+  // (t >> 8(L+1)) == (cur_ >> 8(L+1)), so its slot index exceeds cur_'s
+  // index at that level; beyond level 3, the overflow list. ready_ and heap_
+  // are empty whenever cur_ moves.
   int64_t cur_ = 0;
   // Slot lists are arrays of {deadline, slot}, not intrusive linked lists:
   // a cascade then reads deadlines from contiguous memory and can prefetch
