@@ -70,6 +70,9 @@ struct OrderSlot {
   mutable std::shared_mutex mu;
   OrderData data ABSL_GUARDED_BY(mu);
   TimerHandle timer ABSL_GUARDED_BY(mu);
+  // Counts the timers scheduled for this order; the high half of a timer's
+  // payload, so that a sweep popping an old timer recognizes it as such.
+  uint32_t timer_seq ABSL_GUARDED_BY(mu) = 0;
 };
 
 // Promocode use counters. Thread-safety: TryTake/Give/Used from any thread;
@@ -156,9 +159,11 @@ class LockFreeEngine final : public Engine, private LoadListener {
     wo.start = clock_->Now();
     wo.tick = absl::Milliseconds(1);
     // At most one pending timer per open order, plus cancelled ones the
-    // wheel has not reclaimed yet.
+    // wheel has not reclaimed yet; capped at 16M (the node array is calloc'ed,
+    // so untouched nodes cost address space only), beyond which orders go
+    // to the overflow list.
     wo.max_timers = static_cast<size_t>(std::min<int64_t>(
-        int64_t{2} * options_.max_orders + 1024, int64_t{1} << 30));
+        int64_t{2} * options_.max_orders + 1024, int64_t{1} << 24));
     absl::StatusOr<std::unique_ptr<TimerWheel>> wheel = TimerWheel::Create(wo);
     if (!wheel.ok()) return wheel.status();
     wheel_ = *std::move(wheel);
@@ -384,14 +389,38 @@ class LockFreeEngine final : public Engine, private LoadListener {
       const size_t n = wheel_->PopDue(now, kBatch, &due);
       for (const uint64_t payload : due) {
         const uint32_t index = static_cast<uint32_t>(payload);
+        const uint32_t seq = static_cast<uint32_t>(payload >> 32);
         OrderSlot* slot = orders_.Get(index);
         BOXOFFICE_CHECK(slot != nullptr);
         std::unique_lock<std::shared_mutex> l(slot->mu);
-        // The popped handle is spent; forget it so no one cancels it.
-        slot->timer = TimerHandle{};
+        // The popped handle is spent; forget it unless a PATCH has already
+        // replaced it with a newer timer (in_progress racing this pop).
+        if (slot->timer_seq == seq) slot->timer = TimerHandle{};
         if (ExpireIfDue(slot, index, now)) ++expired;
       }
       if (n < kBatch) break;
+    }
+    std::vector<uint32_t> overflow;
+    {
+      std::lock_guard<std::mutex> l(overflow_mu_);
+      overflow.swap(overflow_);
+    }
+    std::vector<uint32_t> keep;
+    for (const uint32_t index : overflow) {
+      OrderSlot* slot = orders_.Get(index);
+      BOXOFFICE_CHECK(slot != nullptr);
+      std::unique_lock<std::shared_mutex> l(slot->mu);
+      if (ExpireIfDue(slot, index, now)) {
+        ++expired;
+      } else if (IsOpenStatus(
+                     StatusOf(slot->state.load(std::memory_order_acquire))) &&
+                 !slot->timer.valid()) {
+        keep.push_back(index);
+      }
+    }
+    if (!keep.empty()) {
+      std::lock_guard<std::mutex> l(overflow_mu_);
+      overflow_.insert(overflow_.end(), keep.begin(), keep.end());
     }
     return expired;
   }
@@ -522,10 +551,16 @@ class LockFreeEngine final : public Engine, private LoadListener {
 
   void Schedule(OrderSlot* slot, uint32_t index)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(slot->mu) {
-    slot->timer = wheel_->Schedule(index, slot->data.expired_after);
-    // A full wheel only delays the sweep: every access still expires the
-    // order at its deadline. The wheel is sized so this does not happen.
-    BOXOFFICE_DCHECK(slot->timer.valid());
+    ++slot->timer_seq;
+    slot->timer = wheel_->Schedule((uint64_t{slot->timer_seq} << 32) | index,
+                                   slot->data.expired_after);
+    if (!slot->timer.valid()) {
+      // The wheel is full (more open orders than it was sized for): keep
+      // the order on a side list that ExpireDue scans. Every access still
+      // expires it at its deadline either way.
+      std::lock_guard<std::mutex> l(overflow_mu_);
+      overflow_.push_back(index);
+    }
   }
 
   void CancelTimer(OrderSlot* slot) ABSL_EXCLUSIVE_LOCKS_REQUIRED(slot->mu) {
@@ -568,6 +603,9 @@ class LockFreeEngine final : public Engine, private LoadListener {
   // Head of each partner's order list, as index + 1 (0: empty).
   ChunkedSlots<std::atomic<uint32_t>, 12> partner_heads_;
   std::unique_ptr<TimerWheel> wheel_;
+  // Orders whose timer did not fit in the wheel (rare by sizing).
+  std::mutex overflow_mu_;
+  std::vector<uint32_t> overflow_ ABSL_GUARDED_BY(overflow_mu_);
 
   absl::Mutex stop_mu_;
   bool stop_ ABSL_GUARDED_BY(stop_mu_) = false;

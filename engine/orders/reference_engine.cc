@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -74,6 +75,32 @@ class ReferenceEngine final : public Engine, private LoadListener {
     ctx_.promos = &promos_;
     ctx_.tokens = &tokens_;
     ctx_.options = &options_;
+  }
+
+  ~ReferenceEngine() override {
+    if (background_.joinable()) {
+      {
+        absl::MutexLock l(&stop_mu_);
+        stop_ = true;
+      }
+      background_.join();
+    }
+  }
+
+  // Starts the optional background sweep (EngineOptions::background_expiry).
+  void Start() {
+    if (!options_.background_expiry) return;
+    background_ = std::thread([this] {
+      absl::MutexLock l(&stop_mu_);
+      while (!stop_) {
+        stop_mu_.AwaitWithTimeout(absl::Condition(&stop_),
+                                  options_.expiry_interval);
+        if (stop_) break;
+        stop_mu_.Unlock();
+        ExpireDue();
+        stop_mu_.Lock();
+      }
+    });
   }
 
   absl::StatusOr<CatalogSummary> LoadCatalog(
@@ -323,6 +350,10 @@ class ReferenceEngine final : public Engine, private LoadListener {
   std::vector<std::unique_ptr<Order>> orders_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<ObjectId, uint32_t> by_id_ ABSL_GUARDED_BY(mu_);
   std::multimap<absl::Time, uint32_t> deadlines_ ABSL_GUARDED_BY(mu_);
+
+  absl::Mutex stop_mu_;
+  bool stop_ ABSL_GUARDED_BY(stop_mu_) = false;
+  std::thread background_;
 };
 
 }  // namespace
@@ -337,8 +368,9 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::OpenReference(
   policy.lowest_first = options.lowest_vacant_first;
   policy.seed = options.claim_seed.has_value() ? *options.claim_seed
                                                : internal::SecureRandom64();
-  return std::unique_ptr<Engine>(
-      std::make_unique<internal::ReferenceEngine>(options, policy));
+  auto engine = std::make_unique<internal::ReferenceEngine>(options, policy);
+  engine->Start();
+  return std::unique_ptr<Engine>(std::move(engine));
 }
 
 }  // namespace boxoffice

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "boxoffice/errors.h"
 #include "gmock/gmock.h"
@@ -693,6 +694,22 @@ TEST_P(EngineTest, TooManyTicketsOnChange) {
   EXPECT_THAT(Messages(Patch(id, p).status()),
               ElementsAre("Too many tickets: 4, at most 3"));
   EXPECT_EQ(engine_->GetOrder(cat_.vendor, id)->tickets.size(), 2u);
+}
+
+TEST_P(EngineTest, BackgroundExpiryReleasesWithoutAnyAccess) {
+  EngineOptions o;
+  o.background_expiry = true;
+  o.expiry_interval = absl::Milliseconds(1);
+  Reopen(o);
+  Create(Random(cat_.fan, 3));
+  clock_.Advance(absl::Minutes(15));
+  // Totals reads no order, so only the background sweep can release them.
+  // Polls (no timing is asserted; the bound only stops a broken build).
+  for (int i = 0; i < 30000 && engine_->Totals().reserved != 0; ++i) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  EXPECT_EQ(engine_->Totals().reserved, 0);
+  EXPECT_EQ(engine_->Totals().vacant, 13);
 }
 
 // Reference 000 (v1-all-or-nothing.jsonl), in C++.
