@@ -7,13 +7,17 @@
 // seats plus random standing tickets; a third ask all_or_nothing. Of the
 // buyers who got tickets, 70% pay (PATCH in_progress, then done), 20%
 // abandon (their reservation expires on the virtual clock), 10% cancel. A
-// buyer who got nothing tries again (up to 4 times). The run ends when the
-// venue is sold out, the crowd is gone or --seconds have passed.
+// buyer who got nothing tries again (4 times a visit) and, still empty-handed,
+// goes back into the crowd. Buyers choose seats from an approximate seat map
+// (seats some request already named) and avoid sets that recently came back
+// short, as a client showing the event's map would. The run ends when the venue
+// is sold out, every buyer has been served or --seconds have passed.
 //
-// Measured: orders created per second (each with its payment, abandonment
-// or cancellation), tickets sold, latency of every engine call (p50, p99,
-// p99.9), and the time until sold out; for Engine::Open (lock-free) and
-// Engine::OpenReference (one global mutex), and their ratio.
+// Measured: orders per second (orders that got tickets, each with its
+// payment, abandonment or cancellation; empty attempts reported apart), tickets
+// sold, latency of every engine call (p50, p99, p99.9), and the time until sold
+// out; for Engine::Open (lock-free) and Engine::OpenReference (one global
+// mutex), and their ratio.
 //
 // Verified at the end (exit 1 otherwise): no ticket sold twice; sold
 // tickets == tickets of done orders; counts add up (Totals and
@@ -80,6 +84,14 @@ constexpr int kMaxThreads = 64;
 // for sold out: keeps those (shared, for the reference engine mutexed)
 // calls off the per-order path.
 constexpr int64_t kCheckEvery = 16;
+// Sets a buyer tries before picking one that looks sold out anyway, and
+// how long (virtual) such a look lasts.
+constexpr int kSetProbes = 8;
+// Virtual time an empty-handed buyer waits before coming back.
+constexpr absl::Duration kWaitStep = absl::Seconds(5);
+constexpr int64_t kHintMicros = 60'000'000;
+// Places a buyer looks at on the seat map for a run of free seats.
+constexpr int64_t kSeatMapProbes = 64;
 
 // splitmix64: fast, seedable, good enough to shape a workload.
 class Rng {
@@ -114,6 +126,9 @@ struct Venue {
   ObjectId partner, event, ga_set;
   std::vector<ObjectId> seated_sets;
   std::vector<std::vector<ObjectId>> seats;  // per seated set, in seat order
+  absl::flat_hash_map<ObjectId, int64_t>
+      seat_index;                  // ticket -> seat-map index
+  std::vector<int64_t> seat_base;  // per seated set: its first seat-map index
   int64_t tickets = 0;
   std::string key = "0n5a1e0n5a1e0n5a1e0n5a1e0n5a1e00";
 };
@@ -140,6 +155,7 @@ Venue BuildVenue(const Shape& shape) {
     set.name = absl::StrCat("Sector ", s + 1);
     set.price = Money{250000};
     set.with_seats = true;
+    v.seat_base.push_back(v.tickets);
     std::vector<ObjectId>& ids = v.seats.emplace_back();
     ids.reserve(static_cast<size_t>(size));
     for (int64_t i = 0; i < size; ++i) {
@@ -147,6 +163,7 @@ Venue BuildVenue(const Shape& shape) {
       t.id = MakeId(4, ++ticket_index);
       t.seat = Seat{absl::StrCat("S", s + 1), absl::StrCat(i / 40 + 1),
                     absl::StrCat(i % 40 + 1)};
+      v.seat_index.emplace(t.id, v.tickets + i);
       ids.push_back(t.id);
       set.tickets.push_back(std::move(t));
     }
@@ -193,6 +210,12 @@ struct Run {
   SimulatedClock* clock = nullptr;
   const Venue* venue = nullptr;
   const Shape* shape = nullptr;
+  // The crowd's seat map, one flag per seat: named by some request already.
+  // Relaxed: a hint for choosing seats, never relied on for correctness.
+  std::vector<std::atomic<uint8_t>> seat_map;
+  // Per seated set, then general admission: the virtual time (us) a random
+  // claim of it last came back short, 0 never. Relaxed: a hint only.
+  std::vector<std::atomic<int64_t>> sold_out_hint;
   std::atomic<int64_t> buyers_left{0};
   std::atomic<bool> stop{false};
   std::atomic<int64_t> sold_out_ns{-1};
@@ -214,7 +237,7 @@ class Worker {
     int64_t published_orders = 0, published_tickets = 0;
     while (!run_->stop.load(std::memory_order_relaxed)) {
       if (run_->buyers_left.fetch_sub(1, std::memory_order_relaxed) <= 0) break;
-      Buyer();
+      if (!Buyer()) run_->buyers_left.fetch_add(1, std::memory_order_relaxed);
       if (++sessions % kCheckEvery == 0) {
         run_->clock->Advance(run_->shape->step * kCheckEvery);
         run_->engine->ExpireDue();
@@ -282,11 +305,17 @@ class Worker {
     int64_t kind = rng_.Below(4);
     if (!has_seats) kind = 0;
     if (!has_ga && (kind == 0 || kind == 3)) kind = 1 + rng_.Below(2);
+    // Buyers avoid what the box office recently showed as sold out.
+    if (kind == 0 && has_seats && LooksSoldOut(GaHint())) kind = 1;
     if (kind == 0) {
       request_.random.push_back({v.ga_set, n});
       return;
     }
-    const int64_t s = rng_.Below(static_cast<int64_t>(v.seated_sets.size()));
+    const int64_t sets = static_cast<int64_t>(v.seated_sets.size());
+    int64_t s = rng_.Below(sets);
+    for (int probe = 0; probe < kSetProbes && LooksSoldOut(s); ++probe) {
+      s = rng_.Below(sets);
+    }
     if (kind == 1) {
       request_.random.push_back({v.seated_sets[s], n});
       return;
@@ -294,39 +323,111 @@ class Worker {
     // Adjacent seats, as people buy them; the rest standing for kind 3.
     const int64_t specific = kind == 2 || n == 1 ? n : 1 + rng_.Below(n - 1);
     const std::vector<ObjectId>& seats = v.seats[s];
-    const int64_t count =
-        std::min<int64_t>(specific, static_cast<int64_t>(seats.size()));
-    const int64_t first =
-        rng_.Below(static_cast<int64_t>(seats.size()) - count + 1);
+    const int64_t size = static_cast<int64_t>(seats.size());
+    const int64_t count = std::min<int64_t>(specific, size);
+    // Buyers pick from the seat map: a run of `count` seats that no earlier
+    // request of the crowd named, starting at a random place and looking at
+    // most kSeatMapProbes places further; if none, they take random seats.
+    const int64_t start = rng_.Below(size - count + 1);
+    int64_t first = -1;
+    for (int64_t probe = 0; probe < kSeatMapProbes && first < 0; ++probe) {
+      const int64_t at = (start + probe) % (size - count + 1);
+      bool free = true;
+      for (int64_t i = 0; i < count && free; ++i) {
+        free = run_->seat_map[v.seat_base[s] + at + i].load(
+                   std::memory_order_relaxed) == 0;
+      }
+      if (free) first = at;
+    }
+    if (first < 0) {
+      request_.random.push_back({v.seated_sets[s], n});
+      return;
+    }
     for (int64_t i = 0; i < count; ++i)
       request_.tickets.push_back(seats[first + i]);
+    picked_base_ = v.seat_base[s] + first;
+    picked_count_ = count;
     if (kind == 3 && n > specific)
       request_.random.push_back({v.ga_set, n - specific});
   }
 
-  void Buyer() {
+  int64_t GaHint() const {
+    return static_cast<int64_t>(run_->venue->seated_sets.size());
+  }
+
+  bool LooksSoldOut(int64_t hint) const {
+    const int64_t at =
+        run_->sold_out_hint[hint].load(std::memory_order_relaxed);
+    return at != 0 && absl::ToUnixMicros(run_->clock->Now()) - at < kHintMicros;
+  }
+
+  // After a create: a set whose random claim came back short (without
+  // all_or_nothing) had nothing more vacant; the crowd avoids it for a
+  // virtual minute, after which expired reservations may have refilled it.
+  void NoteShortSets(const OrderView& order) {
+    if (request_.all_or_nothing) return;
+    const Venue& v = *run_->venue;
+    for (const SetCount& want : request_.random) {
+      int64_t got = 0;
+      for (const TicketView& t : order.tickets)
+        got += t.set == want.set ? 1 : 0;
+      if (got >= want.count) continue;
+      int64_t hint = GaHint();
+      if (want.set != v.ga_set) {
+        hint = std::find(v.seated_sets.begin(), v.seated_sets.end(), want.set) -
+               v.seated_sets.begin();
+      }
+      run_->sold_out_hint[hint].store(absl::ToUnixMicros(run_->clock->Now()),
+                                      std::memory_order_relaxed);
+    }
+  }
+
+  // Seats an order got by random claims are on the map as taken too, as
+  // the box office's seat map would show them.
+  void MarkHeld(const OrderView& order) {
+    const auto& index = run_->venue->seat_index;
+    for (const TicketView& t : order.tickets) {
+      if (!t.seat.has_value()) continue;
+      auto it = index.find(t.id);
+      if (it != index.end()) {
+        run_->seat_map[it->second].store(1, std::memory_order_relaxed);
+      }
+    }
+  }
+
+  // Marks the seats the last request named as seen taken, whether this
+  // order got them or another one had them: the map is approximate and
+  // stale, like a client's, and a seat that comes back on sale is found by
+  // random claims.
+  void MarkPicked() {
+    for (int64_t i = 0; i < picked_count_; ++i) {
+      run_->seat_map[picked_base_ + i].store(1, std::memory_order_relaxed);
+    }
+    picked_count_ = 0;
+  }
+
+  // One buyer's visit. Returns false when the buyer got nothing in
+  // kMaxAttempts tries: they stay in the crowd and come back later, so that
+  // the sale runs until sold out rather than until the crowd gave up.
+  bool Buyer() {
     Engine& engine = *run_->engine;
     const ObjectId& partner = run_->venue->partner;
     for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
       BuildRequest();
       absl::StatusOr<OrderView> order =
           Timed([&] { return engine.CreateOrder(partner, request_); });
+      MarkPicked();
+      if (order.ok()) {
+        NoteShortSets(*order);
+        MarkHeld(*order);
+      }
       if (!order.ok()) {
         Error(order.status());
-        return;
+        return true;
       }
       ++result.orders;
       if (order->tickets.empty()) {
-        ++result.empty;
-        // Nothing vacant: the crowd waits for reservations to run out,
-        // which on the virtual clock is a jump forward.
-        const InventoryTotals t = CheckSoldOut();
-        if (t.sold == run_->venue->tickets) return;
-        if (t.vacant == 0) {
-          ++result.waits;
-          run_->clock->Advance(absl::Minutes(1));
-          engine.ExpireDue();
-        }
+        ++result.empty;  // left to expire, as a real client would
         continue;
       }
       const int64_t outcome = rng_.Below(10);
@@ -347,8 +448,18 @@ class Worker {
           Error(r.status());
         }
       }
-      return;
+      return true;
     }
+    // Empty-handed: the buyer waits a little before coming back, and the
+    // (virtual) time that passes lets abandoned reservations run out; at
+    // the end of a sale that is how the last tickets come back on sale.
+    const InventoryTotals t = CheckSoldOut();
+    if (t.sold < run_->venue->tickets) {
+      ++result.waits;
+      run_->clock->Advance(kWaitStep);
+      engine.ExpireDue();
+    }
+    return false;
   }
 
   void Pay(const OrderView& order) {
@@ -379,6 +490,8 @@ class Worker {
   Run* run_;
   Rng rng_;
   CreateOrderRequest request_;
+  int64_t picked_base_ = 0;  // seat-map index of the first seat named
+  int64_t picked_count_ = 0;
 };
 
 struct EngineResult {
@@ -389,7 +502,8 @@ struct EngineResult {
   WorkerResult merged;
   int64_t tickets = 0;
   int64_t sold = 0;
-  double orders_per_s = 0;
+  double orders_per_s = 0;    // orders that got tickets, per second
+  double attempts_per_s = 0;  // every CreateOrder, per second
   double calls_per_s = 0;
   std::vector<std::string> problems;  // verification failures
 };
@@ -551,6 +665,10 @@ EngineResult RunEngine(const char* name, bool reference, const Shape& shape,
   run.clock = &clock;
   run.venue = &venue;
   run.shape = &shape;
+  run.seat_map =
+      std::vector<std::atomic<uint8_t>>(static_cast<size_t>(venue.tickets));
+  run.sold_out_hint =
+      std::vector<std::atomic<int64_t>>(venue.seated_sets.size() + 1);
   run.buyers_left.store(shape.buyers, std::memory_order_relaxed);
   run.start = Steady::now();
   run.deadline = run.start + std::chrono::microseconds(
@@ -581,7 +699,14 @@ EngineResult RunEngine(const char* name, bool reference, const Shape& shape,
   if (sold_out_ns >= 0)
     r.sold_out_seconds = static_cast<double>(sold_out_ns) / 1e9;
   for (auto& w : workers) Merge(r.merged, w->result);
+  // Orders that got tickets: an order created empty (its claims all failed)
+  // is an attempt, reported apart, so that churn near sold-out does not
+  // count as throughput.
   r.orders_per_s =
+      r.seconds > 0
+          ? static_cast<double>(r.merged.orders - r.merged.empty) / r.seconds
+          : 0;
+  r.attempts_per_s =
       r.seconds > 0 ? static_cast<double>(r.merged.orders) / r.seconds : 0;
   r.calls_per_s =
       r.seconds > 0 ? static_cast<double>(r.merged.calls) / r.seconds : 0;
@@ -623,6 +748,13 @@ void PrintTable(const Shape& shape, const Venue& venue,
       two ? ratio(results[0].orders_per_s, results[1].orders_per_s)
           : std::nullopt);
   row(
+      "order attempts/s",
+      [](const EngineResult& r) {
+        return absl::StrFormat("%.0f", r.attempts_per_s);
+      },
+      two ? ratio(results[0].attempts_per_s, results[1].attempts_per_s)
+          : std::nullopt);
+  row(
       "engine calls/s",
       [](const EngineResult& r) {
         return absl::StrFormat("%.0f", r.calls_per_s);
@@ -660,13 +792,14 @@ void PrintTable(const Shape& shape, const Venue& venue,
         std::nullopt);
   }
   row(
-      "orders (empty)",
+      "orders + empty ones",
       [](const EngineResult& r) {
-        return absl::StrFormat("%d (%d)", r.merged.orders, r.merged.empty);
+        return absl::StrFormat("%d+%d", r.merged.orders - r.merged.empty,
+                               r.merged.empty);
       },
       std::nullopt);
   row(
-      "paid/abandoned/cancel",
+      "paid/abandon/cancel",
       [](const EngineResult& r) {
         return absl::StrFormat("%d/%d/%d", r.merged.paid, r.merged.abandoned,
                                r.merged.cancelled);
@@ -706,6 +839,7 @@ nlohmann::json ToJson(const Shape& shape, const Venue& venue,
     j["engines"][r.name] = {
         {"ran", r.ran},
         {"orders_per_s", r.orders_per_s},
+        {"attempts_per_s", r.attempts_per_s},
         {"calls_per_s", r.calls_per_s},
         {"tickets_sold", r.sold},
         {"sold_out_s", r.sold_out_seconds ? nlohmann::json(*r.sold_out_seconds)
