@@ -26,6 +26,7 @@ class Reporter {
   Reporter(const RefusedPointers& refused, std::vector<std::string>* out)
       : refused_(refused), out_(out) {}
 
+  bool any_refused() const { return !refused_.empty(); }
   bool Refused(std::string_view pointer) const {
     return !refused_.empty() && refused_.Covers(pointer);
   }
@@ -45,9 +46,16 @@ class IdSet {
  public:
   explicit IdSet(size_t expected) { seen_.reserve(expected); }
   void Check(const ObjectId& id, const std::string& pointer, Reporter* r) {
-    if (r->Refused(pointer)) return;
+    Check(
+        id, [&] { return pointer; }, r);
+  }
+  // `pointer()` builds the pointer; called only if refusals were recorded
+  // or the id is a duplicate.
+  template <typename PointerFn>
+  void Check(const ObjectId& id, const PointerFn& pointer, Reporter* r) {
+    if (r->any_refused() && r->Refused(pointer())) return;
     if (!seen_.insert(id).second) {
-      r->Add(pointer, absl::StrCat("duplicate id ", id.ToString()));
+      r->Add(pointer(), absl::StrCat("duplicate id ", id.ToString()));
     }
   }
 
@@ -114,18 +122,26 @@ void CheckSet(const SetSpec& set, const std::string& sp, IdSet* ids,
   }
   for (size_t t = 0; t < set.tickets.size(); ++t) {
     const TicketSpec& ticket = set.tickets[t];
-    // Built only when needed: a stadium set lists 100,000 tickets.
-    std::string tp = absl::StrCat(sp, "/tickets/", t);
-    ids->Check(ticket.id, tp + "/id", r);
+    // The pointer is built only for a problem: a stadium set lists
+    // 100,000 tickets, nearly always fine.
+    auto tp = [&] { return absl::StrCat(sp, "/tickets/", t); };
+    ids->Check(
+        ticket.id, [&] { return tp() + "/id"; }, r);
     if (ticket.number.has_value() && *ticket.number < 0) {
-      r->Add(tp + "/number", "must be a non-negative integer");
+      r->Add(tp() + "/number", "must be a non-negative integer");
     }
     if (ticket.seat.has_value()) {
-      CheckString(ticket.seat->sector, tp + "/seat/sector", false, r);
-      CheckString(ticket.seat->row, tp + "/seat/row", false, r);
-      CheckString(ticket.seat->number, tp + "/seat/number", false, r);
+      const Seat& seat = *ticket.seat;
+      if (seat.sector.size() > limits::kMaxStringBytes ||
+          seat.row.size() > limits::kMaxStringBytes ||
+          seat.number.size() > limits::kMaxStringBytes) {
+        const std::string seat_pointer = tp() + "/seat";
+        CheckString(seat.sector, seat_pointer + "/sector", false, r);
+        CheckString(seat.row, seat_pointer + "/row", false, r);
+        CheckString(seat.number, seat_pointer + "/number", false, r);
+      }
     } else if (set.with_seats) {
-      r->Add(tp + "/seat", "is required in a set with seats");
+      r->Add(tp() + "/seat", "is required in a set with seats");
     }
   }
 }
