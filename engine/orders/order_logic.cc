@@ -421,8 +421,13 @@ absl::StatusOr<ChangeOutcome> ExecuteChange(const EngineContext& ctx,
   }
 
   // 2. What the order's status allows.
+  // Only a `tickets` list needs the held set (the common status-only PATCH
+  // builds nothing).
   absl::flat_hash_set<TicketIndex> held_set;
-  for (const HeldTicket& t : data->tickets) held_set.insert(t.ref.ticket);
+  if (request.tickets.has_value()) {
+    held_set.reserve(data->tickets.size());
+    for (const HeldTicket& t : data->tickets) held_set.insert(t.ref.ticket);
+  }
   bool refused_change = false;
   if (status == OrderStatus::kInProgress) {
     // Partial payment: the list may only drop held tickets, keeping one.

@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/str_replace.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
 #include "boxoffice/engine.h"
 #include "gtest/gtest.h"
@@ -126,11 +126,18 @@ class Harness {
 
   bool Compare(const std::string& what, const std::string& a, std::string b) {
     // Order ids differ between engines (secure randomness): map them.
-    std::string mapped =
-        absl::StrReplaceAll(a, {{cur_a_.ToString(), cur_b_.ToString()}});
-    for (size_t i = 0; i < lf_ids_.size(); ++i) {
-      mapped = absl::StrReplaceAll(
-          mapped, {{lf_ids_[i].ToString(), ref_ids_[i].ToString()}});
+    // They appear only in messages, as "Order <id>".
+    std::string mapped = a;
+    for (size_t pos = mapped.find("Order "); pos != std::string::npos;
+         pos = mapped.find("Order ", pos + 1)) {
+      const std::string id = mapped.substr(pos + 6, ObjectId::kHexChars);
+      std::string to;
+      if (id == cur_a_.ToString()) {
+        to = cur_b_.ToString();
+      } else if (auto it = id_map_.find(id); it != id_map_.end()) {
+        to = it->second;
+      }
+      if (!to.empty()) mapped.replace(pos + 6, ObjectId::kHexChars, to);
     }
     if (mapped == b) return true;
     ADD_FAILURE() << what << " differs after " << last_op_ << "\nlock-free:\n"
@@ -189,6 +196,7 @@ class Harness {
     }
     if (a.ok()) {
       lf_ids_.push_back(a->id);
+      id_map_[a->id.ToString()] = b->id.ToString();
       ref_ids_.push_back(b->id);
       owners_.push_back(partner);
       if (a->number != static_cast<int64_t>(lf_ids_.size())) {
@@ -338,6 +346,7 @@ class Harness {
   std::unique_ptr<Engine> ref_;
   std::vector<ObjectId> partners_;
   std::vector<ObjectId> lf_ids_, ref_ids_, owners_;
+  absl::flat_hash_map<std::string, std::string> id_map_;  // lock-free -> ref
   ObjectId cur_a_, cur_b_;  // the ids of the operation under way
   std::string last_op_;
 };

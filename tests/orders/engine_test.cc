@@ -696,6 +696,19 @@ TEST_P(EngineTest, TooManyTicketsOnChange) {
   EXPECT_EQ(engine_->GetOrder(cat_.vendor, id)->tickets.size(), 2u);
 }
 
+TEST_P(EngineTest, MaxOrdersIsACapacityLimit) {
+  EngineOptions o;
+  o.max_orders = 2;
+  Reopen(o);
+  Create(Random(cat_.fan, 1));
+  Create(Random(cat_.fan, 1));
+  auto third = engine_->CreateOrder(cat_.vendor, Random(cat_.fan, 1));
+  EXPECT_EQ(third.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(Messages(third.status()),
+              ElementsAre("Too many orders: at most 2"));
+  EXPECT_EQ(SetCounts(cat_.fan).reserved, 2);  // the refusal claimed nothing
+}
+
 TEST_P(EngineTest, BackgroundExpiryReleasesWithoutAnyAccess) {
   EngineOptions o;
   o.background_expiry = true;
