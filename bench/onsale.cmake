@@ -13,9 +13,13 @@ target_link_libraries(boxoffice-onsale PRIVATE boxoffice::boxoffice nlohmann_jso
                       absl::flat_hash_map absl::str_format absl::strings absl::time
                       Threads::Threads boxoffice_warnings)
 if(BOXOFFICE_BUILD_TESTS)
-  # A small stadium sold out on both engines, with the end-of-run checks.
-  add_test(NAME onsale_small_stadium
-           COMMAND boxoffice-onsale --seats 3000 --seated-sets 6 --ga 2000 --buyers 20000
-                   --threads 2 --seconds 120 --quiet)
-  set_tests_properties(onsale_small_stadium PROPERTIES TIMEOUT 300 LABELS "onsale")
+  # A small stadium sold out with the end-of-run checks, one test per engine
+  # so that a failure names the engine.
+  foreach(_bo_engine lockfree reference)
+    add_test(NAME onsale_small_stadium_${_bo_engine}
+             COMMAND boxoffice-onsale --engine ${_bo_engine} --seats 3000 --seated-sets 6
+                     --ga 2000 --buyers 20000 --threads 2 --seconds 120 --quiet)
+    set_tests_properties(onsale_small_stadium_${_bo_engine} PROPERTIES TIMEOUT 300
+                         LABELS "onsale")
+  endforeach()
 endif()
