@@ -195,7 +195,7 @@ struct WorkerResult {
   int64_t tickets_paid = 0;
   int64_t abandoned = 0;
   int64_t cancelled = 0;
-  int64_t late = 0;    // payment refused because the order had expired
+  int64_t late = 0;    // payment or cancel refused: the order expired first
   int64_t errors = 0;  // any other refusal
   int64_t waits = 0;   // clock pushed forward because nothing was vacant
   std::vector<ObjectId> done_ids, abandoned_ids, cancelled_ids;
@@ -444,6 +444,8 @@ class Worker {
         if (r.ok()) {
           ++result.cancelled;
           result.cancelled_ids.push_back(order->id);
+        } else if (r.status().code() == absl::StatusCode::kFailedPrecondition) {
+          ++result.late;  // another buyer's wait moved the clock past it first
         } else {
           Error(r.status());
         }
@@ -806,7 +808,7 @@ void PrintTable(const Shape& shape, const Venue& venue,
       },
       std::nullopt);
   row(
-      "late payments",
+      "expired before pay/cancel",
       [](const EngineResult& r) { return absl::StrCat(r.merged.late); },
       std::nullopt);
   row(
@@ -854,7 +856,7 @@ nlohmann::json ToJson(const Shape& shape, const Venue& venue,
         {"paid", w.paid},
         {"abandoned", w.abandoned},
         {"cancelled", w.cancelled},
-        {"late_payments", w.late},
+        {"expired_first", w.late},
         {"errors", w.errors},
         {"calls", w.calls},
         {"verified", r.problems.empty()},
