@@ -1,6 +1,7 @@
 #include "engine/json/render.h"
 
 #include <algorithm>
+#include <mutex>
 
 #include "engine/common/assert.h"
 
@@ -150,14 +151,14 @@ std::optional<RefCache::Entry> RefCache::Render(Kind kind,
 
 const RefCache::Entry* RefCache::Find(Kind kind, const ObjectId& id) {
   {
-    absl::ReaderMutexLock lock(&mu_);
+    std::shared_lock<std::shared_mutex> lock(mu_);
     const auto it = maps_[kind].find(id);
     if (it != maps_[kind].end()) return &it->second;
   }
   // Rendered outside the lock: Describe* takes the engine's own locks.
   std::optional<Entry> rendered = Render(kind, id);
   if (!rendered) return nullptr;
-  absl::MutexLock lock(&mu_);
+  std::unique_lock<std::shared_mutex> lock(mu_);
   const auto [it, inserted] = maps_[kind].try_emplace(id, std::move(*rendered));
   (void)inserted;  // a racing miss rendered the same immutable text
   return &it->second;

@@ -5,12 +5,11 @@
 
 #include <memory>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/container/node_hash_map.h"
-#include "absl/synchronization/mutex.h"
 #include "boxoffice/engine.h"
 #include "engine/json/json_writer.h"
 
@@ -54,10 +53,15 @@ class RefCache {
   bool Write(Kind kind, const ObjectId& id, JsonWriter* w);
 
   Engine* const engine_;
-  absl::Mutex mu_;
-  // node_hash_map: an Entry never moves once inserted, so a pointer taken
-  // under the reader lock stays valid after it (entries are never erased).
-  absl::node_hash_map<ObjectId, Entry> maps_[kKinds] ABSL_GUARDED_BY(mu_);
+  // std::shared_mutex rather than absl::Mutex: Debian's Abseil is not built
+  // for ThreadSanitizer (its lock operations are invisible to TSan, which
+  // then reports the map's accesses as races), and it keeps deadlock
+  // detection on, which costs a graph lookup per lock on the hot path.
+  std::shared_mutex mu_;
+  // Guarded by mu_. node_hash_map: an Entry never moves once inserted, so a
+  // pointer taken under the reader lock stays valid after it (entries are
+  // never erased, and an Entry's text is immutable once published).
+  absl::node_hash_map<ObjectId, Entry> maps_[kKinds];
 };
 
 // The ids an order or a page of orders names, each once, in first-seen
