@@ -907,15 +907,15 @@ absl::Status AuditInvariants(const EngineContext& ctx,
   std::vector<int64_t> discounted(cat.promocode_count(), 0);
   for (const AuditOrder& o : orders) {
     const bool open = IsOpen(o.status);
-    if (!open && o.status != OrderStatus::kDone && !o.data->tickets.empty()) {
-      add(absl::StrCat("order ", o.data->number, " is ",
+    if (!open && o.status != OrderStatus::kDone && !o.tickets.empty()) {
+      add(absl::StrCat("order ", o.number, " is ",
                        std::string(OrderStatusName(o.status)),
                        " but lists tickets"));
     }
-    if (o.status == OrderStatus::kDone && !o.data->code.has_value()) {
-      add(absl::StrCat("order ", o.data->number, " is done without a code"));
+    if (o.status == OrderStatus::kDone && !o.has_code) {
+      add(absl::StrCat("order ", o.number, " is done without a code"));
     }
-    for (const HeldTicket& t : o.data->tickets) {
+    for (const HeldTicket& t : o.tickets) {
       if (t.ref.ticket >= ticket_count) {
         add("ticket index out of range");
         continue;
@@ -931,7 +931,7 @@ absl::Status AuditInvariants(const EngineContext& ctx,
                                    : TicketState::kReserved;
       if (w.state != want || w.holder != o.holder) {
         add(absl::StrCat("ticket ", cat.ticket(t.ref.ticket).id.ToString(),
-                         " of order ", o.data->number,
+                         " of order ", o.number,
                          " is not held as its order's status says"));
       }
       if (t.promocode != kNoPromocode && t.promocode < discounted.size()) {

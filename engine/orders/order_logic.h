@@ -154,12 +154,14 @@ ObjectId MakeOrderId(uint32_t index, uint64_t secret);
 uint32_t OrderIdIndex(const ObjectId& id);
 uint64_t OrderIdSecret(const ObjectId& id);
 
-// The O(tickets + orders) audit shared by both engines. `for_each_order`
-// calls its argument with every order's data and status.
+// The O(tickets + orders) audit shared by both engines, over snapshots of
+// the orders (taken under each order's lock, one at a time).
 struct AuditOrder {
-  const OrderData* data;
-  OrderStatus status;
-  HolderId holder;
+  int64_t number = 0;
+  OrderStatus status = OrderStatus::kExecuted;
+  HolderId holder = kNoHolder;
+  bool has_code = false;
+  std::vector<HeldTicket> tickets;
 };
 absl::Status AuditInvariants(const EngineContext& ctx,
                              const std::vector<AuditOrder>& orders);

@@ -6,8 +6,10 @@
 // concurrent structures, not the shared semantics) and the baseline of the
 // benchmarks.
 #include <algorithm>
+#include <condition_variable>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <thread>
 #include <utility>
@@ -16,7 +18,6 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "boxoffice/engine.h"
 #include "boxoffice/errors.h"
 #include "engine/catalog/catalog_store.h"
@@ -80,9 +81,10 @@ class ReferenceEngine final : public Engine, private LoadListener {
   ~ReferenceEngine() override {
     if (background_.joinable()) {
       {
-        absl::MutexLock l(&stop_mu_);
+        std::lock_guard<std::mutex> l(stop_mu_);
         stop_ = true;
       }
+      stop_cv_.notify_all();
       background_.join();
     }
   }
@@ -91,27 +93,26 @@ class ReferenceEngine final : public Engine, private LoadListener {
   void Start() {
     if (!options_.background_expiry) return;
     background_ = std::thread([this] {
-      absl::MutexLock l(&stop_mu_);
-      while (!stop_) {
-        stop_mu_.AwaitWithTimeout(absl::Condition(&stop_),
-                                  options_.expiry_interval);
-        if (stop_) break;
-        stop_mu_.Unlock();
+      const auto interval =
+          absl::ToChronoMicroseconds(options_.expiry_interval);
+      std::unique_lock<std::mutex> l(stop_mu_);
+      while (!stop_cv_.wait_for(l, interval, [this] { return stop_; })) {
+        l.unlock();
         ExpireDue();
-        stop_mu_.Lock();
+        l.lock();
       }
     });
   }
 
   absl::StatusOr<CatalogSummary> LoadCatalog(
       const CatalogDocument& doc) override {
-    absl::MutexLock l(&mu_);
+    std::lock_guard<std::mutex> l(mu_);
     return catalog_.Load(doc, this);
   }
 
   std::optional<ObjectId> FindPartnerByKey(
       std::string_view key) const override {
-    absl::MutexLock l(&mu_);
+    std::lock_guard<std::mutex> l(mu_);
     const std::optional<PartnerIndex> p = catalog_.FindPartnerByKey(key);
     if (!p.has_value()) return std::nullopt;
     return catalog_.partner(*p).id;
@@ -119,7 +120,7 @@ class ReferenceEngine final : public Engine, private LoadListener {
 
   absl::StatusOr<OrderView> CreateOrder(
       const ObjectId& partner, const CreateOrderRequest& request) override {
-    absl::MutexLock l(&mu_);
+    std::lock_guard<std::mutex> l(mu_);
     const std::optional<PartnerIndex> p = catalog_.FindPartner(partner);
     absl::StatusOr<CreatePlan> plan = PlanCreate(ctx_, p, request);
     if (!plan.ok()) return plan.status();
@@ -151,7 +152,7 @@ class ReferenceEngine final : public Engine, private LoadListener {
   absl::StatusOr<OrderView> ChangeOrder(
       const ObjectId& partner, const ObjectId& order,
       const ChangeOrderRequest& request) override {
-    absl::MutexLock l(&mu_);
+    std::lock_guard<std::mutex> l(mu_);
     const std::optional<uint32_t> index = Find(partner, order);
     if (!index.has_value()) return OrderNotFound(order);
     Order& o = *orders_[*index];
@@ -173,7 +174,7 @@ class ReferenceEngine final : public Engine, private LoadListener {
 
   absl::StatusOr<OrderView> GetOrder(const ObjectId& partner,
                                      const ObjectId& order) override {
-    absl::MutexLock l(&mu_);
+    std::lock_guard<std::mutex> l(mu_);
     const std::optional<uint32_t> index = Find(partner, order);
     if (!index.has_value()) return OrderNotFound(order);
     ExpireIfDue(*index, clock_->Now());
@@ -183,7 +184,7 @@ class ReferenceEngine final : public Engine, private LoadListener {
   absl::StatusOr<OrderPage> ListOrders(const ObjectId& partner,
                                        const OrderFilter& filter) override {
     if (absl::Status s = ValidateFilter(filter); !s.ok()) return s;
-    absl::MutexLock l(&mu_);
+    std::lock_guard<std::mutex> l(mu_);
     OrderPage page;
     page.page = filter.page;
     page.per_page = filter.per_page;
@@ -216,38 +217,38 @@ class ReferenceEngine final : public Engine, private LoadListener {
   }
 
   std::vector<EventInfo> ListEvents(const ObjectId& partner) override {
-    absl::MutexLock l(&mu_);
+    std::lock_guard<std::mutex> l(mu_);
     return ListSellableEvents(ctx_, catalog_.FindPartner(partner));
   }
 
   absl::StatusOr<std::vector<SeatView>> ListSeats(
       const ObjectId& partner, const ObjectId& event) override {
-    absl::MutexLock l(&mu_);
+    std::lock_guard<std::mutex> l(mu_);
     return ListEventSeats(ctx_, catalog_.FindPartner(partner), event);
   }
 
   std::optional<PartnerInfo> DescribePartner(
       const ObjectId& id) const override {
-    absl::MutexLock l(&mu_);
+    std::lock_guard<std::mutex> l(mu_);
     const std::optional<PartnerIndex> p = catalog_.FindPartner(id);
     if (!p.has_value()) return std::nullopt;
     return PartnerInfo{catalog_.partner(*p).id, catalog_.partner(*p).name};
   }
   std::optional<EventInfo> DescribeEvent(const ObjectId& id) const override {
-    absl::MutexLock l(&mu_);
+    std::lock_guard<std::mutex> l(mu_);
     const std::optional<EventIndex> e = catalog_.FindEvent(id);
     if (!e.has_value()) return std::nullopt;
     return BuildEventInfo(ctx_, *e, /*with_counts=*/false);
   }
   std::optional<SetInfo> DescribeSet(const ObjectId& id) const override {
-    absl::MutexLock l(&mu_);
+    std::lock_guard<std::mutex> l(mu_);
     const std::optional<SetIndex> s = catalog_.FindSet(id);
     if (!s.has_value()) return std::nullopt;
     return BuildSetInfo(ctx_, *s, /*with_counts=*/false);
   }
   std::optional<PromocodeInfo> DescribePromocode(
       const ObjectId& id) const override {
-    absl::MutexLock l(&mu_);
+    std::lock_guard<std::mutex> l(mu_);
     const std::optional<PromocodeIndex> p = catalog_.FindPromocode(id);
     if (!p.has_value()) return std::nullopt;
     const PromocodeRecord& r = catalog_.promocode(*p);
@@ -255,7 +256,7 @@ class ReferenceEngine final : public Engine, private LoadListener {
   }
 
   int64_t ExpireDue() override {
-    absl::MutexLock l(&mu_);
+    std::lock_guard<std::mutex> l(mu_);
     const absl::Time now = clock_->Now();
     int64_t expired = 0;
     while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
@@ -271,17 +272,19 @@ class ReferenceEngine final : public Engine, private LoadListener {
   }
 
   InventoryTotals Totals() const override {
-    absl::MutexLock l(&mu_);
+    std::lock_guard<std::mutex> l(mu_);
     return SumTotals(ctx_);
   }
 
   absl::Status CheckInvariants() const override {
-    absl::MutexLock l(&mu_);
+    std::lock_guard<std::mutex> l(mu_);
     std::vector<AuditOrder> orders;
     orders.reserve(orders_.size());
     for (size_t i = 0; i < orders_.size(); ++i) {
-      orders.push_back(AuditOrder{&orders_[i]->data, orders_[i]->status,
-                                  static_cast<HolderId>(i + 1)});
+      const Order& o = *orders_[i];
+      orders.push_back(AuditOrder{o.data.number, o.status,
+                                  static_cast<HolderId>(i + 1),
+                                  o.data.code.has_value(), o.data.tickets});
     }
     return AuditInvariants(ctx_, orders);
   }
@@ -341,7 +344,10 @@ class ReferenceEngine final : public Engine, private LoadListener {
 
   EngineOptions options_;
   Clock* const clock_;
-  mutable absl::Mutex mu_;
+  // std::mutex, not absl::Mutex: Debian's Abseil is not built with TSan
+  // annotations (TSan cannot see absl::Mutex's happens-before) and has
+  // deadlock detection on; a pthread mutex is the plain, checkable oracle.
+  mutable std::mutex mu_;
   CatalogStore catalog_ ABSL_GUARDED_BY(mu_);
   ReferenceInventory inventory_ ABSL_GUARDED_BY(mu_);
   PlainPromoUses promos_ ABSL_GUARDED_BY(mu_);
@@ -351,7 +357,8 @@ class ReferenceEngine final : public Engine, private LoadListener {
   absl::flat_hash_map<ObjectId, uint32_t> by_id_ ABSL_GUARDED_BY(mu_);
   std::multimap<absl::Time, uint32_t> deadlines_ ABSL_GUARDED_BY(mu_);
 
-  absl::Mutex stop_mu_;
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
   bool stop_ ABSL_GUARDED_BY(stop_mu_) = false;
   std::thread background_;
 };

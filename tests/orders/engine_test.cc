@@ -31,6 +31,9 @@ class EngineTest : public ::testing::TestWithParam<bool> {
 
   void Reopen(EngineOptions options) {
     options.clock = &clock_;
+    // Small capacities keep each Open cheap (the tests reopen often).
+    if (options.max_orders == EngineOptions{}.max_orders)
+      options.max_orders = 4096;
     options.lowest_vacant_first = true;
     options.claim_seed = 1;
     auto e =
