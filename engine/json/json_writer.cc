@@ -1,6 +1,6 @@
 #include "engine/json/json_writer.h"
 
-#include "absl/time/civil_time.h"
+#include <string>
 
 namespace boxoffice::internal {
 namespace {
@@ -39,11 +39,34 @@ void Append2(int v, std::string* out) {
   out->push_back(static_cast<char>('0' + v % 10));
 }
 
+// Floor division and modulo for possibly negative times (before 1970).
+int64_t FloorDiv(int64_t a, int64_t b) {
+  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+}
+
 // Writes the UTC date and time of `t` as "YYYY-MM-DD<sep>HH:MM:SS" and
-// returns the microseconds within the second (0..999999).
+// returns the microseconds within the second (0..999999). The civil date
+// comes from Howard Hinnant's days-to-civil algorithm (proleptic
+// Gregorian, exact for every int64 day count reached here): cheaper than a
+// time-zone library call on every time of every answer.
 int64_t AppendCivil(absl::Time t, char sep, std::string* out) {
-  const absl::CivilSecond c = absl::ToCivilSecond(t, absl::UTCTimeZone());
-  const int64_t year = c.year();
+  const int64_t us = absl::ToUnixMicros(t);  // saturates at the int64 ends
+  const int64_t secs = FloorDiv(us, 1'000'000);
+  const int64_t micros = us - secs * 1'000'000;
+  const int64_t days = FloorDiv(secs, 86'400);
+  const int64_t sod = secs - days * 86'400;
+  const int64_t z = days + 719'468;
+  const int64_t era = FloorDiv(z, 146'097);
+  const int64_t doe = z - era * 146'097;  // [0, 146096]
+  const int64_t yoe =
+      (doe - doe / 1460 + doe / 36'524 - doe / 146'096) / 365;     // [0, 399]
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);     // [0, 365]
+  const int64_t mp = (5 * doy + 2) / 153;                          // [0, 11]
+  const int day = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);  // [1, 31]
+  const int month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);   // [1, 12]
+  const int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  BOXOFFICE_DCHECK(micros >= 0 && micros < 1'000'000);
+  BOXOFFICE_DCHECK(sod >= 0 && sod < 86'400);
   // Years outside 0..9999 cannot come from the catalog's RFC 3339 times or
   // a sane clock; write them as they are rather than misformat silently.
   if (year >= 0 && year <= 9999) {
@@ -53,18 +76,15 @@ int64_t AppendCivil(absl::Time t, char sep, std::string* out) {
     out->append(std::to_string(year));
   }
   out->push_back('-');
-  Append2(c.month(), out);
+  Append2(month, out);
   out->push_back('-');
-  Append2(c.day(), out);
+  Append2(day, out);
   out->push_back(sep);
-  Append2(c.hour(), out);
+  Append2(static_cast<int>(sod / 3600), out);
   out->push_back(':');
-  Append2(c.minute(), out);
+  Append2(static_cast<int>(sod / 60 % 60), out);
   out->push_back(':');
-  Append2(c.second(), out);
-  const absl::Duration within = t - absl::FromCivil(c, absl::UTCTimeZone());
-  const int64_t micros = absl::ToInt64Microseconds(within);
-  BOXOFFICE_DCHECK(micros >= 0 && micros < 1'000'000);
+  Append2(static_cast<int>(sod % 60), out);
   return micros;
 }
 

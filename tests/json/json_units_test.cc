@@ -273,3 +273,39 @@ TEST(DecoderTest, ChangeStatusSpellings) {
 
 }  // namespace
 }  // namespace boxoffice::internal
+
+namespace boxoffice::internal {
+namespace {
+
+// The writer's own calendar arithmetic against Abseil's, over dates from
+// 1900 to 2200 (leap years, century rules, month ends) and times before 1970.
+TEST(JsonWriterTest, TimesAgreeWithAbseilEverywhere) {
+  const absl::Time from = absl::FromCivil(
+      absl::CivilSecond(1900, 1, 1, 0, 0, 0), absl::UTCTimeZone());
+  const absl::Time to = absl::FromCivil(absl::CivilSecond(2200, 1, 1, 0, 0, 0),
+                                        absl::UTCTimeZone());
+  int checked = 0;
+  // A step that is not a whole number of days walks through every time of
+  // day and every day of the month.
+  for (absl::Time t = from; t < to;
+       t += absl::Hours(37) + absl::Seconds(17) + absl::Microseconds(3)) {
+    std::string ours;
+    AppendTimeV1(t, &ours);
+    const std::string theirs =
+        "\"" +
+        absl::FormatTime("%Y-%m-%dT%H:%M:%E6S+00:00", t, absl::UTCTimeZone()) +
+        "\"";
+    ASSERT_EQ(ours, theirs);
+    ++checked;
+  }
+  EXPECT_GT(checked, 70'000);
+  std::string v2;
+  AppendTimeV2(absl::FromCivil(absl::CivilSecond(2000, 2, 29, 23, 59, 59),
+                               absl::UTCTimeZone()) +
+                   absl::Microseconds(999'999),
+               &v2);
+  EXPECT_EQ(v2, "\"2000-02-29 23:59:59\"");
+}
+
+}  // namespace
+}  // namespace boxoffice::internal
