@@ -768,6 +768,33 @@ TEST_P(EngineTest, ReferenceFlowCarryOut) {
               ElementsAre("Cannot change status from done to cancelled"));
 }
 
+// Reference 003, seat first (v2-mixed-order-seat-first.jsonl).
+TEST_P(EngineTest, ReferenceFlowMixedOrderSeatFirst) {
+  CreateOrderRequest r;
+  r.tickets = {cat_.a2_tickets[0]};  // the event comes from the ticket
+  const OrderView v = Create(r);
+  EXPECT_EQ(v.event, cat_.event);
+  ChangeOrderRequest p;  // random names the seat's set too, to keep it
+  p.random = std::vector<SetCount>{{cat_.a2, 1}, {cat_.fan, 1}};
+  auto v2 = Patch(v.id, p);
+  ASSERT_TRUE(v2.ok());
+  EXPECT_THAT(TicketIds(*v2),
+              ElementsAre(cat_.a2_tickets[0], cat_.fan_tickets[0]));
+  EXPECT_EQ(v2->values.extra, M(56000));  // A2's 0% + Fan's 10%
+  auto done = SetStatus(v.id, OrderStatus::kDone);
+  ASSERT_TRUE(done.ok());
+  EXPECT_TRUE(done->code.has_value());
+  EXPECT_TRUE(done->tickets[1].barcode.has_value());
+  // Errors are a list of messages, and change nothing.
+  CreateOrderRequest bad;
+  bad.event = Id("000000000000000000000000");
+  bad.random = {SetCount{cat_.fan, 1}};
+  EXPECT_THAT(Messages(engine_->CreateOrder(cat_.vendor, bad).status()),
+              ElementsAre("Event 000000000000000000000000 not found"));
+  EXPECT_EQ(engine_->Totals().sold, 2);
+  EXPECT_EQ(engine_->Totals().reserved, 0);
+}
+
 // Reference 003, seat last (v2-mixed-order-seat-last.jsonl).
 TEST_P(EngineTest, ReferenceFlowMixedOrderSeatLast) {
   const OrderView v = Create(Random(cat_.fan, 1));
