@@ -78,10 +78,25 @@ class ReplayCliTest : public ::testing::Test {
     std::vector<char*> argv;
     for (std::string& a : argv_s) argv.push_back(a.data());
     argv.push_back(nullptr);
+    // ASan's quarantine (256 MiB by default) would show up as the child's
+    // resident memory; a small one keeps the peak about the program.
+    std::vector<std::string> env_s;
+    bool asan_set = false;
+    for (char** e = environ; *e != nullptr; ++e) {
+      env_s.emplace_back(*e);
+      if (env_s.back().rfind("ASAN_OPTIONS=", 0) == 0) {
+        env_s.back() += ":quarantine_size_mb=4";
+        asan_set = true;
+      }
+    }
+    if (!asan_set) env_s.emplace_back("ASAN_OPTIONS=quarantine_size_mb=4");
+    std::vector<char*> env;
+    for (std::string& e : env_s) env.push_back(e.data());
+    env.push_back(nullptr);
     pid_t pid = 0;
     Outcome o;
     const int rc =
-        posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+        posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), env.data());
     posix_spawn_file_actions_destroy(&actions);
     if (rc != 0) {
       ADD_FAILURE() << "posix_spawn failed: " << rc;
