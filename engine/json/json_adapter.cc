@@ -103,6 +103,10 @@ struct BodyInput {
 
 }  // namespace
 
+// The adapter's state: the borrowed engine, the options and the refs cache.
+// Thread-safety: Dispatch may run on any number of threads at once; the
+// options are immutable after construction and the cache synchronizes
+// itself, so requests share nothing else.
 class JsonAdapter::Impl {
  public:
   Impl(Engine* engine, JsonAdapterOptions options)

@@ -65,8 +65,9 @@ class RefCache {
 };
 
 // The ids an order or a page of orders names, each once, in first-seen
-// order. Small: linear de-duplication is cheaper than hashing for the few
-// ids one order names; lists of many orders stay within per_page * sets.
+// order. Thread-safety: a value type, one per answer. Small: linear
+// de-duplication is cheaper than hashing for the few ids one order names; lists
+// of many orders stay within per_page * sets.
 struct RefIds {
   std::vector<ObjectId> events, partners, sets, promocodes;
   void Add(const OrderView& order);
