@@ -204,9 +204,9 @@ int main(int argc, char** argv) {
       "assertions are on; figures are not representative.\n");
 #endif
   // Debian's Abseil is built with Mutex deadlock detection on, which puts a
-  // process-wide graph lock behind every absl::Mutex operation; the
-  // reference engine's one global absl::Mutex would pay it on every call.
-  // Measure both engines without it.
+  // process-wide graph lock behind every absl::Mutex operation;
+  // ReferenceInventory's mutex would pay it on every call. Measure both
+  // engines without it.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

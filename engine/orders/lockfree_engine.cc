@@ -127,6 +127,11 @@ class LockFreePromoUses final : public PromoUses {
   ChunkedSlots<Slot, 12> slots_;
 };
 
+// The lock-free engine. Thread-safety: every public method may be called
+// from any number of threads; no global lock is taken on the order paths
+// (see the file comment for the structures and docs/architecture/orders.md
+// for the argument). Owns the catalog, inventory, counters, orders and the
+// wheel; borrows the clock.
 class LockFreeEngine final : public Engine, private LoadListener {
  public:
   LockFreeEngine(const EngineOptions& options, ClaimPolicy policy)

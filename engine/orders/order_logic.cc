@@ -25,6 +25,7 @@ void ClaimGap() {
 }
 
 // Collects independent problems; the status code is the first one's.
+// Thread-safety: none; a local of one call.
 class Problems {
  public:
   void Add(absl::StatusCode code, std::string message) {
