@@ -418,6 +418,93 @@ TEST_P(OrdersStressTest, MixedOperationsKeepEveryInvariant) {
               static_cast<long long>(busy_refusals.load()));
 }
 
+// Two (or eight) orders racing for a promocode's last use: exactly one of
+// them gets the discount, round after round.
+TEST_P(OrdersStressTest, PromocodeLastUseGoesToExactlyOneOrder) {
+  SimulatedClock clock(kStart);
+  std::unique_ptr<Engine> engine = OpenHot(GetParam(), &clock, 4, 64, 1);
+  const int threads = 8;
+  const int64_t rounds = Scaled(200, 4);
+  for (int64_t round = 0; round < rounds; ++round) {
+    std::atomic<int> discounted{0};
+    std::vector<std::pair<ObjectId, ObjectId>> created(threads);
+    std::barrier sync(threads);
+    std::vector<std::thread> ts;
+    for (int t = 0; t < threads; ++t) {
+      ts.emplace_back([&, t] {
+        const ObjectId partner = TestId(0x21, t % 4);
+        sync.arrive_and_wait();
+        auto v = engine->CreateOrder(partner, Take(1, false, true));
+        ASSERT_TRUE(v.ok()) << v.status();
+        ASSERT_EQ(v->tickets.size(), 1u);
+        if (v->values.discount.minor > 0) discounted.fetch_add(1);
+        created[t] = {partner, v->id};
+      });
+    }
+    for (auto& th : ts) th.join();
+    ASSERT_EQ(discounted.load(), 1) << "round " << round;
+    ASSERT_TRUE(engine->CheckInvariants().ok()) << engine->CheckInvariants();
+    // Cancelling every order gives the use back for the next round.
+    for (const auto& [partner, id] : created) {
+      ChangeOrderRequest cancel;
+      cancel.status = OrderStatus::kCancelled;
+      ASSERT_TRUE(engine->ChangeOrder(partner, id, cancel).ok());
+    }
+  }
+  EXPECT_TRUE(engine->CheckInvariants().ok()) << engine->CheckInvariants();
+}
+
+// A PATCH that finds another PATCH of the same order under way is refused
+// at once with 409 and changes nothing, while PATCHes of other orders go
+// on (no global lock): the first PATCH is parked inside its claim by the
+// test hook until the others are done.
+std::atomic<int> g_parked{0};
+std::atomic<bool> g_release{false};
+void ParkInClaim() {
+  g_parked.fetch_add(1);
+  while (!g_release.load()) std::this_thread::yield();
+}
+
+TEST(OrdersBusyTest, ConcurrentPatchOfTheSameOrderIsRefusedAtOnce) {
+  SimulatedClock clock(kStart);
+  std::unique_ptr<Engine> engine = OpenHot(false, &clock, 2, 10, 5);
+  const ObjectId partner = TestId(0x21, 1);
+  const OrderView parked = *engine->CreateOrder(partner, Take(1, false));
+  const OrderView other = *engine->CreateOrder(partner, Take(1, false));
+  g_parked = 0;
+  g_release = false;
+  internal::SetClaimGapHookForTesting(&ParkInClaim);
+  std::thread first([&] {
+    ChangeOrderRequest grow;
+    grow.random = std::vector<SetCount>{{TestId(0x23, 1), 3}};
+    auto v = engine->ChangeOrder(partner, parked.id, grow);
+    ASSERT_TRUE(v.ok()) << v.status();
+    EXPECT_EQ(v->tickets.size(), 3u);
+  });
+  while (g_parked.load() == 0) std::this_thread::yield();
+  ChangeOrderRequest cancel;
+  cancel.status = OrderStatus::kCancelled;
+  auto refused = engine->ChangeOrder(partner, parked.id, cancel);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kAborted);
+  EXPECT_THAT(ErrorMessages(refused.status()),
+              ::testing::ElementsAre("Order " + parked.id.ToString() +
+                                     " is being changed"));
+  // Another order's PATCH (no claim, so it does not park) completes.
+  ChangeOrderRequest pay;
+  pay.payment = Payment{std::string("api/BASE")};
+  auto paid = engine->ChangeOrder(partner, other.id, pay);
+  ASSERT_TRUE(paid.ok()) << paid.status();
+  EXPECT_EQ(paid->payment.system, "api/BASE");
+  g_release = true;
+  first.join();
+  internal::SetClaimGapHookForTesting(nullptr);
+  auto v = engine->GetOrder(partner, parked.id);
+  EXPECT_EQ(v->status,
+            OrderStatus::kExecuted);  // the refused cancel did nothing
+  EXPECT_EQ(v->tickets.size(), 3u);
+  EXPECT_TRUE(engine->CheckInvariants().ok()) << engine->CheckInvariants();
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, OrdersStressTest,
                          ::testing::Values(false, true), [](const auto& info) {
                            return info.param ? "Reference" : "LockFree";
