@@ -11,6 +11,7 @@
 
 namespace boxoffice::onsale {
 
+// Thread-safety: not synchronized; one per thread, merged after joining.
 class Histogram {
  public:
   // Values below 64 have a bucket each; above, every power of two is cut

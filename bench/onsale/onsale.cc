@@ -94,6 +94,7 @@ constexpr int64_t kHintMicros = 60'000'000;
 constexpr int64_t kSeatMapProbes = 64;
 
 // splitmix64: fast, seedable, good enough to shape a workload.
+// Thread-safety: none; one per worker thread.
 class Rng {
  public:
   explicit Rng(uint64_t seed) : state_(seed) {}
@@ -225,6 +226,9 @@ struct Run {
   Steady::time_point deadline;
 };
 
+// One buyer thread. Thread-safety: each Worker is used by its own thread;
+// it shares only the Run (atomics and the thread-safe engine) with others,
+// and its result is read after the thread is joined.
 class Worker {
  public:
   Worker(Run* run, int index)

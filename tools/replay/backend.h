@@ -23,6 +23,8 @@
 
 namespace boxoffice::replay {
 
+// Thread-safety: Handle/HandleEnvelope from any thread; the rest from the
+// runner's thread while no Handle call is in flight.
 class ReplayBackend {
  public:
   virtual ~ReplayBackend() = default;

@@ -24,6 +24,7 @@ namespace boxoffice::replay {
 // are not mistaken for references.
 bool IsValidName(std::string_view name);
 
+// The names bound so far. Thread-safety: not synchronized; one thread.
 class Bindings {
  public:
   // Binds (or rebinds) `name`; the value is copied.

@@ -28,6 +28,7 @@ std::optional<absl::Time> ParseAt(std::string_view text);
 // Formats a time as RFC 3339 UTC with microseconds, for reports.
 std::string FormatAt(absl::Time t);
 
+// Lines of one replay file. Thread-safety: not synchronized; one reader.
 class LineSource {
  public:
   // Bounds of the look-ahead for the first `at` on a stream that cannot be

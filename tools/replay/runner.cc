@@ -230,6 +230,9 @@ Prepared Prepare(int64_t line, const json& request) {
   return p;
 }
 
+// One run of one file. Thread-safety: used from the calling thread only;
+// in --threads mode the pool's workers touch nothing but their batch slots
+// (and the backend, which is thread-safe), between Run's barriers.
 class Runner {
  public:
   Runner(LineSource* source, ReplayBackend* backend, const RunnerConfig& config,

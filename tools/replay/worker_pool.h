@@ -20,6 +20,7 @@
 
 namespace boxoffice::replay {
 
+// Thread-safety: Run from one thread at a time; tasks run concurrently.
 class WorkerPool {
  public:
   // Starts `threads` threads (1..kMaxThreads of runner.h); they wait idle.
