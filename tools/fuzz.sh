@@ -14,7 +14,7 @@ mkdir -p build/fuzz/corpus build/fuzz/artifacts
 ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" \
 UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
   build/fuzz/tests/fuzz/adapter_fuzzer \
-    -max_total_time="$seconds" -workers=1 -jobs=1 -max_len=8192 -timeout=10 \
+    -max_total_time="$seconds" -max_len=8192 -timeout=10 \
     -rss_limit_mb=2048 -print_final_stats=1 \
     -dict=tests/fuzz/json.dict -artifact_prefix=build/fuzz/artifacts/ \
     build/fuzz/corpus tests/fuzz/corpus
