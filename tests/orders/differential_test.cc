@@ -356,7 +356,7 @@ TEST(OrdersDifferentialTest, RandomOperationsAgreeWithTheReference) {
   constexpr int64_t kOpsPerSeed = 5'000;
   uint64_t base = 20261125;
   int64_t seeds = (total_ops + kOpsPerSeed - 1) / kOpsPerSeed;
-  if (const char* env = std::getenv("BOXOFFICE_SEED")) {
+  if (const char* env = std::getenv("BOXOFFICE_SEED"); env && *env) {
     base = std::strtoull(env, nullptr, 10);
     seeds = 1;
   }
