@@ -534,6 +534,22 @@ absl::StatusOr<ChangeOutcome> ExecuteChange(const EngineContext& ctx,
     }
     return n;
   };
+  // A ticket the `tickets` step drops goes back on sale, and `random` may
+  // then take any ticket of its set: the order's own dropped tickets are
+  // vacant for it too. Keeping them (earliest claimed first) is what a
+  // release followed by a claim could give, without the churn, and it
+  // cannot fail where the contract's sequence would succeed.
+  if (executed && request.tickets.has_value()) {
+    for (const auto& [set, want] : named_totals) {
+      int64_t have = kept_in(set) + count_in(set, to_claim, ref_in);
+      for (size_t i = 0; i < keep.size() && have < want; ++i) {
+        if (!keep[i] && data->tickets[i].ref.set == set) {
+          keep[i] = true;
+          ++have;
+        }
+      }
+    }
+  }
   if (executed && (!to_claim.empty() || !named_totals.empty())) {
     ClaimGap();
     if (data->all_or_nothing) {

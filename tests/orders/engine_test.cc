@@ -464,6 +464,26 @@ TEST_P(EngineTest, PatchRandomIsDesiredTotalPerSet) {
               ElementsAre(cat_.fan_tickets[0], cat_.a2_tickets[1]));
 }
 
+// Regression (found by the demo scenario): `tickets` dropping the order's
+// own standing tickets and `random` naming their set again must be able to
+// take those tickets back, even when no other ticket of the set is vacant.
+TEST_P(EngineTest, PatchTicketsThenRandomReusesTheTicketsItDropped) {
+  const OrderView o = Create(Random(cat_.fan, 2));
+  const ObjectId id = o.id;
+  const int64_t others = SetCounts(cat_.fan).vacant;
+  if (others > 0) Create(Random(cat_.fan, others));  // nothing else vacant
+  ASSERT_EQ(SetCounts(cat_.fan).vacant, 0);
+  ChangeOrderRequest p;
+  p.tickets = std::vector<ObjectId>{cat_.a2_tickets[0]};
+  p.random = std::vector<SetCount>{{cat_.fan, 2}};
+  auto v = Patch(id, p);
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_THAT(TicketIds(*v), ElementsAre(o.tickets[0].id, o.tickets[1].id,
+                                         cat_.a2_tickets[0]));
+  EXPECT_EQ(SetCounts(cat_.fan).vacant, 0);
+  EXPECT_TRUE(engine_->CheckInvariants().ok());
+}
+
 TEST_P(EngineTest, AllOrNothingPatchLeavesTheOrderAsItWas) {
   const OrderView o = Create(Random(cat_.fan, 1, /*aon=*/true));
   clock_.Advance(absl::Minutes(1));
