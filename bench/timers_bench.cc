@@ -6,7 +6,7 @@
 //                                 reclaims the slots, its cost included.
 //                                 Threads 1 and 2 share one wheel.
 //   BM_ReferenceScheduleCancel    the same on a std::multimap under one
-//                                 absl::Mutex (the obviously correct model).
+//                                 std::mutex (the obviously correct model).
 //   BM_BoostLockfreeHandOff       what Boost.Lockfree containers alone would
 //                                 cost per pair (stack pop + push of a slot,
 //                                 queue push + pop of a notice): the floor
@@ -20,6 +20,7 @@
 //                                 the PopDue calls.
 //   BM_ReferencePopDue1M          the same from the multimap.
 //   BM_Barcode / BM_Code          one token from a sequence number.
+#include <mutex>
 #include <time.h>
 
 #include <algorithm>
@@ -69,15 +70,15 @@ class ReferenceTimers {
  public:
   using Map = std::multimap<absl::Time, uint64_t>;
   Map::iterator Schedule(uint64_t payload, absl::Time deadline) {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     return timers_.emplace(deadline, payload);
   }
   void Cancel(Map::iterator it) {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     timers_.erase(it);
   }
   size_t PopDue(absl::Time now, size_t max, std::vector<uint64_t>* due) {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     size_t n = 0;
     auto it = timers_.begin();
     while (it != timers_.end() && it->first <= now && n < max) {
@@ -89,7 +90,7 @@ class ReferenceTimers {
   }
 
  private:
-  absl::Mutex mu_;
+  std::mutex mu_;
   Map timers_;
 };
 

@@ -6,11 +6,11 @@
 #define BOXOFFICE_ENGINE_CORE_REFERENCE_INVENTORY_H_
 
 #include <cstdint>
+#include <mutex>
 #include <span>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "engine/core/claim_policy.h"
 #include "engine/core/inventory.h"
 
@@ -66,7 +66,7 @@ class ReferenceInventory final : public Inventory {
                              TicketRef* out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const ClaimPolicy policy_;
-  mutable absl::Mutex mu_;
+  mutable std::mutex mu_;
   std::vector<Set> sets_ ABSL_GUARDED_BY(mu_);
   uint64_t rng_ ABSL_GUARDED_BY(mu_);
 };
