@@ -20,7 +20,6 @@
 //                                 the PopDue calls.
 //   BM_ReferencePopDue1M          the same from the multimap.
 //   BM_Barcode / BM_Code          one token from a sequence number.
-#include <mutex>
 #include <time.h>
 
 #include <algorithm>
@@ -29,6 +28,7 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <vector>
 
