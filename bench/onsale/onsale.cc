@@ -732,12 +732,12 @@ void PrintTable(const Shape& shape, const Venue& venue,
               venue.tickets, shape.seats, shape.seated_sets, shape.ga,
               shape.buyers, shape.threads, shape.seed);
   std::printf("%-24s", "");
-  for (const auto& r : results) std::printf("%16s", r.name.c_str());
+  for (const auto& r : results) std::printf(" %19s", r.name.c_str());
   if (results.size() == 2) std::printf("%10s", "ratio");
   std::printf("\n");
   auto row = [&](const char* label, auto value, std::optional<double> ratio) {
     std::printf("%-24s", label);
-    for (const auto& r : results) std::printf("%16s", value(r).c_str());
+    for (const auto& r : results) std::printf(" %19s", value(r).c_str());
     if (ratio.has_value()) std::printf("%9.2fx", *ratio);
     std::printf("\n");
   };

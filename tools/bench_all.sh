@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Every benchmark suite once on the release preset, then the peers from
+# ../shared/peers (when present), into build/release/bench-results/. Run it
+# on a quiet machine: the 2-thread figures mean nothing with the cores shared.
+# docs/BENCHMARKS.md was written from one such pass.
+set -u
+cd "$(dirname "$0")/.."
+cmake --preset release >/dev/null
+cmake --build --preset release -j "$(nproc)" --target core_bench orders_bench \
+  json_bench timers_bench catalog_bench boxoffice-onsale >/dev/null
+out=build/release/bench-results
+mkdir -p "$out"
+{ lscpu | grep 'Model name'; date -u; uptime; } > "$out/machine.txt"
+B=build/release/bench
+A=(--benchmark_repetitions=3 --benchmark_report_aggregates_only=true)
+"$B/core_bench" "${A[@]}" > "$out/core.txt" 2>&1
+"$B/orders_bench" "${A[@]}" > "$out/orders.txt" 2>&1
+"$B/json_bench" "${A[@]}" > "$out/json.txt" 2>&1
+"$B/timers_bench" "${A[@]}" > "$out/timers.txt" 2>&1
+for s in 1 2 3; do
+  "$B/boxoffice-onsale" --seed "$s" --json > "$out/onsale-$s.json" 2> "$out/onsale-$s.err"
+done
+"$B/boxoffice-onsale" --seed 4 > "$out/onsale-table.txt" 2>&1
+if [[ "${WITH_CATALOG:-0}" == 1 ]]; then  # 10M tickets: ~1 min, ~1 GiB
+  "$B/catalog_bench" "${A[@]}" > "$out/catalog.txt" 2>&1
+fi
+peers=../shared/peers
+if [[ -d "$peers" && "${WITH_PEERS:-1}" == 1 ]]; then
+  bash "$peers/cpp-mutex/run.sh" > "$out/peer-cpp.txt" 2>&1
+  bash "$peers/redis/run.sh" > "$out/peer-redis.txt" 2>&1
+  bash "$peers/postgres/run.sh" single > "$out/peer-pg-single.txt" 2>&1
+  bash "$peers/postgres/run.sh" all3 > "$out/peer-pg-all3.txt" 2>&1
+fi
+grep -h 'median\|RESULT' "$out"/*.txt
+echo "results in $out"
