@@ -241,6 +241,14 @@ void SetClaimGapHookForTesting(void (*hook)()) {
   g_claim_gap_hook.store(hook, std::memory_order_release);
 }
 
+ClaimPolicy ClaimPolicyFor(const EngineOptions& options) {
+  ClaimPolicy policy;
+  policy.lowest_first = options.lowest_vacant_first;
+  policy.seed =
+      options.claim_seed.has_value() ? *options.claim_seed : SecureRandom64();
+  return policy;
+}
+
 absl::Status ValidateOptions(const EngineOptions& o) {
   Problems p;
   const auto ttl = [&](const char* name, absl::Duration d) {

@@ -31,6 +31,7 @@
 #include "boxoffice/options.h"
 #include "boxoffice/order.h"
 #include "engine/catalog/catalog_store.h"
+#include "engine/core/claim_policy.h"
 #include "engine/core/inventory.h"
 #include "engine/orders/secure_ids.h"
 
@@ -90,6 +91,10 @@ struct EngineContext {
 
 // Engine::Open's option check: every out-of-range field, listed together.
 absl::Status ValidateOptions(const EngineOptions& options);
+
+// How both engines' inventories pick tickets: the options' seed, or one from
+// the OS; lowest-first when the options ask for determinism.
+ClaimPolicy ClaimPolicyFor(const EngineOptions& options);
 
 // A create request resolved against the catalog.
 struct CreatePlan {

@@ -371,10 +371,7 @@ namespace boxoffice {
 absl::StatusOr<std::unique_ptr<Engine>> Engine::OpenReference(
     const EngineOptions& options) {
   if (absl::Status s = internal::ValidateOptions(options); !s.ok()) return s;
-  internal::ClaimPolicy policy;
-  policy.lowest_first = options.lowest_vacant_first;
-  policy.seed = options.claim_seed.has_value() ? *options.claim_seed
-                                               : internal::SecureRandom64();
+  const internal::ClaimPolicy policy = internal::ClaimPolicyFor(options);
   auto engine = std::make_unique<internal::ReferenceEngine>(options, policy);
   engine->Start();
   return std::unique_ptr<Engine>(std::move(engine));
