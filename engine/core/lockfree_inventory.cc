@@ -90,27 +90,86 @@ struct alignas(64) LockFreeInventory::SetPool {
         first(first_ticket),
         size(ticket_count),
         words((ticket_count + 63) / 64),
+        summary_words((words + 63) / 64),
         vacant(std::make_unique<std::atomic<uint64_t>[]>(words)),
+        summary(std::make_unique<std::atomic<uint64_t>[]>(summary_words)),
         state(std::make_unique<std::atomic<uint32_t>[]>(ticket_count)) {
     for (uint32_t w = 0; w < words; ++w) {
       const uint32_t bits = std::min<uint32_t>(64, size - w * 64);
       vacant[w].store(bits == 64 ? ~uint64_t{0} : (uint64_t{1} << bits) - 1,
                       std::memory_order_relaxed);
     }
+    // Every word starts non-empty, so every summary bit of an existing word
+    // starts set; bits beyond `words` stay clear forever.
+    for (uint32_t s = 0; s < summary_words; ++s) {
+      const uint32_t bits = std::min<uint32_t>(64, words - s * 64);
+      summary[s].store(bits == 64 ? ~uint64_t{0} : (uint64_t{1} << bits) - 1,
+                       std::memory_order_relaxed);
+    }
     admission.store(size * kAUnit, std::memory_order_relaxed);
   }
 
   bool Contains(TicketIndex t) const { return t >= first && t - first < size; }
 
+  // The summary protocol. Invariant (S): at every quiescent point, every
+  // non-zero vacant word has its summary bit set. A set bit over an empty
+  // word is only a stale hint (it costs a look, never correctness). (S) is
+  // kept by two rules, a Dekker-style pair:
+  //   R (MarkNonEmpty): whoever turns a word from zero to non-zero (R1, the
+  //     fetch_or on the word) then makes sure the summary bit is set (R2);
+  //   C (NoteEmpty): whoever clears a summary bit (C1) then re-reads the
+  //     word (C2) and sets the bit back if the word is non-zero.
+  // Take the last clear C1 of a bit. If its re-read C2 saw the word
+  // non-zero, C sets the bit after it. Otherwise C2 read a value older than
+  // any later R1; with R1, C1, C2 and R2 all seq_cst, C2 reading the older
+  // value puts C2 before R1 in the single total order S, so C1 < C2 < R1 <
+  // R2 in S and R2's set lands after the last clear. Either way a non-zero
+  // word ends with its bit set. Weaker orders break this: with C2 acquire
+  // only, C2 could read the old zero even though R2 preceded C1 (the
+  // store->load reordering Dekker needs excluded). On x86 every RMW is a
+  // locked instruction and a seq_cst load is a plain load, so this costs
+  // nothing there.
+  //
+  // Called after the fetch_or on `word` returned `before` == 0.
+  void MarkNonEmpty(uint32_t word) {
+    const uint64_t bit = uint64_t{1} << (word % 64);
+    std::atomic<uint64_t>& s = summary[word / 64];
+    // Skipping the RMW when the bit reads set is safe: seq_cst makes this
+    // load precede, in S, every clear that comes later in the bit's
+    // modification order, and each such clear's re-read then follows our R1
+    // and sees the word non-zero (or emptied again by a claimer).
+    if ((s.load(std::memory_order_seq_cst) & bit) != 0) return;
+    s.fetch_or(bit, std::memory_order_seq_cst);
+  }
+
+  // Called by a claimer that saw `word` empty (possibly a stale read).
+  void NoteEmpty(uint32_t word) {
+    const uint64_t bit = uint64_t{1} << (word % 64);
+    std::atomic<uint64_t>& s = summary[word / 64];
+    // Not clearing is always safe for (S) (only clears can break it); a
+    // bit already clear needs no locked RMW. Relaxed: a hint.
+    if ((s.load(std::memory_order_relaxed) & bit) == 0) return;
+    s.fetch_and(~bit, std::memory_order_seq_cst);             // C1
+    if (vacant[word].load(std::memory_order_seq_cst) != 0) {  // C2
+      s.fetch_or(bit, std::memory_order_seq_cst);
+    }
+  }
+
   const SetIndex set;
   const TicketIndex first;
   const uint32_t size;
   const uint32_t words;
+  const uint32_t summary_words;
   // Bit i of word w is set iff ticket first + 64w + i is vacant and not
   // taken by any claimer. Invariant (I): the number of set bits is at least
   // A plus the units reserved but not yet matched with a bit, so a claimer
   // holding reserved units always finds bits for them.
   const std::unique_ptr<std::atomic<uint64_t>[]> vacant;
+  // Bit j of summary word s hints that vacant word 64s + j may be non-empty:
+  // one bit per 64 tickets, so a claim in a nearly sold-out set finds a
+  // non-empty word in O(words / 64) loads instead of O(words). See (S)
+  // above; correctness never depends on it beyond finding bits eventually.
+  const std::unique_ptr<std::atomic<uint64_t>[]> summary;
   // Per ticket: 0, or holder | kSoldBit, or holder | kTentativeBit, or
   // holder (reserved). Written only by whoever cleared the ticket's bit (a
   // claimer) or by the holder (release, sell).
@@ -215,58 +274,106 @@ uint32_t LockFreeInventory::Reserve(SetPool& p, uint32_t need, bool exact,
   }
 }
 
+void LockFreeInventory::TakeFromWord(SetPool& p, uint32_t word, uint32_t& k,
+                                     uint32_t state, TicketRef*& out) {
+  BOXOFFICE_DCHECK(word < p.words);
+  BOXOFFICE_DCHECK(k > 0);
+  // Relaxed: a stale zero only makes us move on (and NoteEmpty re-reads
+  // before trusting it); the CAS below decides.
+  uint64_t w = p.vacant[word].load(std::memory_order_relaxed);
+  while (w != 0 && k > 0) {
+    uint32_t taken = 0;
+    const uint64_t mask = LowestBits(w, k, taken);
+    // Acquire pairs with the fetch_or of the releaser who set these bits:
+    // its store of 0 into the ticket's state word happens before ours
+    // below, so ours is the later value. seq_cst is not needed here: the
+    // summary argument involves only the clear/re-read and the 0 -> non-zero
+    // fetch_or (see SetPool).
+    if (p.vacant[word].compare_exchange_weak(w, w & ~mask,
+                                             std::memory_order_acq_rel,
+                                             std::memory_order_relaxed)) {
+      uint64_t m = mask;
+      while (m != 0) {
+        const uint32_t bit = static_cast<uint32_t>(std::countr_zero(m));
+        m &= m - 1;
+        const uint32_t i = word * 64 + bit;
+        BOXOFFICE_DCHECK(i < p.size);
+        // A ticket whose bit we just cleared has no owner: anything else
+        // is corruption (a ticket about to be held twice).
+        BOXOFFICE_CHECK(p.state[i].load(std::memory_order_relaxed) == 0);
+        // Release: a holder that later releases or sells (possibly from
+        // another thread, synchronized by the order layer) sees it.
+        p.state[i].store(state, std::memory_order_release);
+        *out++ = TicketRef{p.set, p.first + i};
+      }
+      k -= taken;
+      w &= ~mask;
+    }
+  }
+  // We emptied the word or found it empty: drop its hint, so that claimers
+  // in a nearly sold-out set stop visiting it (NoteEmpty re-checks).
+  if (w == 0) p.NoteEmpty(word);
+}
+
 void LockFreeInventory::TakeBits(SetPool& p, uint32_t k, uint32_t state,
                                  TicketRef* out) {
   if (k == 0) return;
   BOXOFFICE_DCHECK(p.words > 0);
+  BOXOFFICE_DCHECK(p.summary_words > 0);
   // Multiply-shift maps 32 random bits onto [0, words) without a 64-bit
-  // division (tens of cycles; it showed in the single-claim profile).
-  uint32_t idx =
+  // division (tens of cycles; it showed in the single-claim profile). The
+  // random start word spreads concurrent claimers over the set, so that two
+  // of them rarely fight over one word (or one summary word's bits).
+  const uint32_t start =
       policy_.lowest_first
           ? 0
           : static_cast<uint32_t>(
                 ((core::NextRandom(policy_.seed, owner_id_) >> 32) * p.words) >>
                 32);
-  // Invariant I guarantees k set bits exist at every moment, so every full
-  // pass over the words that finds fewer means other claimers took bits in
-  // the meantime (and releasers put others back behind the scan): a missed
-  // pass implies system-wide progress (lock-freedom). The bound only
-  // catches a broken invariant.
-  const uint64_t max_visits = uint64_t{p.words} * 1'000'000 + 64;
-  uint64_t visits = 0;
+  BOXOFFICE_DCHECK(start < p.words);
+  const uint32_t start_s = start / 64;
+  const uint64_t from_start = ~uint64_t{0} << (start % 64);
+  // Invariant I guarantees k set bits exist at every moment. A round is one
+  // summary pass (every summary bit once, from `start` round to just before
+  // it) and, when that comes up short, one linear pass over every word as
+  // before the summary existed. The summary pass misses bits only while
+  // some thread is inside the summary protocol's windows (between a word's
+  // 0 -> non-zero fetch_or and its summary set, or between a clear and its
+  // re-read), so the linear pass keeps the old argument: a full pass that
+  // finds fewer than k bits means other claimers took bits meanwhile (and
+  // releasers put others back behind the scan), i.e. system-wide progress
+  // (lock-freedom). The bound only catches a broken invariant.
+  const uint64_t max_rounds = 1'000'000;
+  uint64_t rounds = 0;
   while (k > 0) {
-    BOXOFFICE_CHECK(++visits <= max_visits);
-    // Relaxed: a stale zero only makes us look at the next word; the CAS
-    // below decides.
-    uint64_t w = p.vacant[idx].load(std::memory_order_relaxed);
-    while (w != 0 && k > 0) {
-      uint32_t taken = 0;
-      const uint64_t mask = LowestBits(w, k, taken);
-      // Acquire pairs with the release fetch_or of the releaser who set
-      // these bits: its store of 0 into the ticket's state word happens
-      // before ours below, so ours is the later value.
-      if (p.vacant[idx].compare_exchange_weak(w, w & ~mask,
-                                              std::memory_order_acq_rel,
-                                              std::memory_order_relaxed)) {
-        uint64_t m = mask;
-        while (m != 0) {
-          const uint32_t bit = static_cast<uint32_t>(std::countr_zero(m));
-          m &= m - 1;
-          const uint32_t i = idx * 64 + bit;
-          BOXOFFICE_DCHECK(i < p.size);
-          // A ticket whose bit we just cleared has no owner: anything else
-          // is corruption (a ticket about to be held twice).
-          BOXOFFICE_CHECK(p.state[i].load(std::memory_order_relaxed) == 0);
-          // Release: a holder that later releases or sells (possibly from
-          // another thread, synchronized by the order layer) sees it.
-          p.state[i].store(state, std::memory_order_release);
-          *out++ = TicketRef{p.set, p.first + i};
-        }
-        k -= taken;
-        w &= ~mask;
+    BOXOFFICE_CHECK(++rounds <= max_rounds);
+    // Summary pass: summary words start_s, ..., start_s again (its bits
+    // below `start`), so every word is considered exactly once.
+    for (uint32_t step = 0; step <= p.summary_words && k > 0; ++step) {
+      uint32_t s = start_s + step;
+      if (s >= p.summary_words) s -= p.summary_words;
+      // Relaxed: the summary is a hint; a stale bit costs one look, a
+      // missed one is caught by the linear pass.
+      uint64_t m = p.summary[s].load(std::memory_order_relaxed);
+      if (step == 0) m &= from_start;
+      if (step == p.summary_words) m &= ~from_start;
+      while (m != 0 && k > 0) {
+        const uint32_t word =
+            s * 64 + static_cast<uint32_t>(std::countr_zero(m));
+        m &= m - 1;
+        BOXOFFICE_DCHECK(word < p.words);
+        TakeFromWord(p, word, k, state, out);
       }
     }
-    idx = idx + 1 == p.words ? 0 : idx + 1;
+    if (k == 0) break;
+    // Linear pass (rare: only when the summary pass raced the protocol).
+    // Statistics only; relaxed.
+    linear_passes_.fetch_add(1, std::memory_order_relaxed);
+    uint32_t word = start;
+    for (uint32_t visit = 0; visit < p.words && k > 0; ++visit) {
+      TakeFromWord(p, word, k, state, out);
+      word = word + 1 == p.words ? 0 : word + 1;
+    }
   }
 }
 
@@ -275,11 +382,14 @@ bool LockFreeInventory::TakeSpecific(SetPool& p, TicketIndex ticket) {
   const uint64_t bit = uint64_t{1} << (i % 64);
   Backoff backoff(kWaitBudget);
   for (;;) {
-    // Acquire: as in TakeBits (pairs with a releaser's release fetch_or).
+    // Acquire: as in TakeBits (pairs with a releaser's fetch_or).
     const uint64_t before =
         p.vacant[i / 64].fetch_and(~bit, std::memory_order_acq_rel);
     if ((before & bit) != 0) {
       BOXOFFICE_CHECK(p.state[i].load(std::memory_order_relaxed) == 0);
+      // We emptied the word: drop its summary hint (a stale one would only
+      // cost random claimers a look, but seat-by-seat sales empty words).
+      if (before == bit) p.NoteEmpty(i / 64);
       return true;
     }
     // The bit was clear. Acquire pairs with the claimer's release store.
@@ -302,9 +412,12 @@ void LockFreeInventory::UntakeTicket(SetPool& p, TicketIndex ticket) {
                     (uint64_t{1} << (i % 64))) == 0);
   BOXOFFICE_DCHECK(p.state[i].load(std::memory_order_relaxed) != 0);
   p.state[i].store(0, std::memory_order_relaxed);
-  // Release: orders the state store above before the bit; the next claimer
-  // acquires the bit and so writes the state after us.
-  p.vacant[i / 64].fetch_or(uint64_t{1} << (i % 64), std::memory_order_release);
+  // Release (part of seq_cst): orders the state store above before the bit;
+  // the next claimer acquires the bit and so writes the state after us.
+  // seq_cst: this is R1 of the summary protocol (see SetPool).
+  const uint64_t before = p.vacant[i / 64].fetch_or(uint64_t{1} << (i % 64),
+                                                    std::memory_order_seq_cst);
+  if (before == 0) p.MarkNonEmpty(i / 64);
 }
 
 uint32_t LockFreeInventory::ClaimRandom(SetIndex set, uint32_t n,
@@ -688,11 +801,15 @@ uint32_t LockFreeInventory::Release(std::span<const TicketRef> tickets,
   uint64_t mask = 0;
   auto flush_bits = [&] {
     if (mask != 0) {
-      // Release: our state stores of 0 happen-before the next claimer's
-      // state stores (it acquires these bits).
+      // Release (part of seq_cst): our state stores of 0 happen-before the
+      // next claimer's state stores (it acquires these bits). seq_cst: R1
+      // of the summary protocol (see SetPool); the summary bit is set
+      // before the units go back to A below, so a claimer that reserves
+      // them normally finds their word through the summary.
       const uint64_t before =
-          pending->vacant[mask_word].fetch_or(mask, std::memory_order_release);
+          pending->vacant[mask_word].fetch_or(mask, std::memory_order_seq_cst);
       BOXOFFICE_CHECK((before & mask) == 0);
+      if (before == 0) pending->MarkNonEmpty(mask_word);
     }
     mask = 0;
   };
@@ -800,6 +917,7 @@ size_t LockFreeInventory::memory_bytes() const {
   for (SetIndex s = 0; s < n; ++s) {
     const SetPool* p = pool(s);
     bytes += sizeof(SetPool) + sizeof(uint64_t) * p->words +
+             sizeof(uint64_t) * p->summary_words +
              sizeof(uint32_t) * size_t{p->size};
   }
   return bytes;
@@ -807,6 +925,10 @@ size_t LockFreeInventory::memory_bytes() const {
 
 uint64_t LockFreeInventory::contention_giveups() const {
   return giveups_.load(std::memory_order_relaxed);
+}
+
+uint64_t LockFreeInventory::linear_passes() const {
+  return linear_passes_.load(std::memory_order_relaxed);
 }
 
 absl::Status LockFreeInventory::Verify() const {
@@ -840,6 +962,23 @@ absl::Status LockFreeInventory::Verify() const {
         problems.push_back("set " + std::to_string(s) + " ticket " +
                            std::to_string(p.first + i) + " has no holder");
       }
+    }
+    // Invariant (S): every non-zero word has its summary bit set; no bit
+    // beyond the last word is ever set.
+    for (uint32_t w = 0; w < p.words && problems.size() < 20; ++w) {
+      const bool hinted =
+          (p.summary[w / 64].load(std::memory_order_acquire) >> (w % 64)) & 1;
+      if (p.vacant[w].load(std::memory_order_acquire) != 0 && !hinted) {
+        problems.push_back("set " + std::to_string(s) + " vacant word " +
+                           std::to_string(w) +
+                           " is non-empty but its summary bit is clear");
+      }
+    }
+    if (p.words % 64 != 0 &&
+        (p.summary[p.summary_words - 1].load(std::memory_order_acquire) >>
+         (p.words % 64)) != 0) {
+      problems.push_back("set " + std::to_string(s) +
+                         " has summary bits beyond its words");
     }
     if (p.words > 0 && p.size % 64 != 0 &&
         (p.vacant[p.words - 1].load(std::memory_order_acquire) >>

@@ -66,6 +66,11 @@ class LockFreeInventory final : public Inventory {
   // thread stalled mid-claim for a long time.
   uint64_t contention_giveups() const;
 
+  // Times a random claim's summary pass came up short and it fell back to a
+  // linear scan of the set's words (it raced the summary protocol; see
+  // docs/architecture/core.md). Statistics for tests and benchmarks.
+  uint64_t linear_passes() const;
+
   // Tests only: `hook(arg, point, set)` is called at the HookPoints, e.g. to
   // block one claimer mid-operation. Set before concurrent use.
   void set_test_hook(TestHook hook, void* arg) {
@@ -88,8 +93,14 @@ class LockFreeInventory final : public Inventory {
   // `need`) can be had. Waits out transient holds within the budget.
   uint32_t Reserve(SetPool& p, uint32_t need, bool exact, bool tentative);
   // Takes `k` vacant bits of `p`, which a prior Reserve guarantees exist,
-  // writing the tickets to out and `state` into their state words.
+  // writing the tickets to out and `state` into their state words. Looks
+  // for non-empty words through the set's summary bitmap first, and scans
+  // the words linearly only when a summary pass comes up short.
   void TakeBits(SetPool& p, uint32_t k, uint32_t state, TicketRef* out);
+  // Takes up to `k` bits of vacant word `word`, lowering k and advancing
+  // out; keeps the word's summary bit right when it sees the word empty.
+  void TakeFromWord(SetPool& p, uint32_t word, uint32_t& k, uint32_t state,
+                    TicketRef*& out);
   // Clears the vacant bit of one specific ticket, waiting out transient
   // holds; false when the ticket is really held or sold.
   bool TakeSpecific(SetPool& p, TicketIndex ticket);
@@ -108,6 +119,7 @@ class LockFreeInventory final : public Inventory {
   std::atomic<uint32_t> set_count_{0};
   // Statistics only; relaxed.
   mutable std::atomic<uint64_t> giveups_{0};
+  mutable std::atomic<uint64_t> linear_passes_{0};
   // The set directory: a fixed array of chunk pointers, each chunk a fixed
   // array of pool pointers. Nothing readers see is ever moved or freed
   // before destruction, so AddSet never disturbs a concurrent claim.
