@@ -10,10 +10,13 @@
 //   made while holding the order's own mutex, which also guards the
 //   order's data (tickets, codes, payment) for readers.
 // - Per-partner order lists are push-only lock-free stacks threaded
-//   through the slots (newest first).
+//   through the slots, one stack per thread stripe (ThreadStripe()), so
+//   that two threads selling for one partner never write the same head;
+//   ListOrders walks all of them and sorts by number.
 // - Deadlines sit in the TimerWheel; ExpireDue drains it. Every access to
 //   an order first expires it if the clock is at or past its deadline.
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -32,6 +35,7 @@
 #include "boxoffice/limits.h"
 #include "engine/catalog/catalog_store.h"
 #include "engine/common/assert.h"
+#include "engine/common/thread_stripe.h"
 #include "engine/core/lockfree_inventory.h"
 #include "engine/orders/chunked_slots.h"
 #include "engine/orders/order_logic.h"
@@ -56,8 +60,10 @@ bool IsOpenStatus(OrderStatus s) {
 // One order. Thread-safety: `state` and `next` are atomics; `secret`,
 // `vendor` and `event` are written once before the release store that sets
 // kPublished and only read after an acquire load that saw it; everything
-// else is guarded by `mu`.
-struct OrderSlot {
+// else is guarded by `mu`. Cache-line aligned: orders created back to back
+// by different threads sit next to each other, and a shared boundary line
+// would make each thread's writes miss in the other's cache.
+struct alignas(64) OrderSlot {
   std::atomic<uint32_t> state{0};
   uint64_t secret = 0;
   PartnerIndex vendor = 0;
@@ -74,6 +80,9 @@ struct OrderSlot {
   // payload, so that a sweep popping an old timer recognizes it as such.
   uint32_t timer_seq ABSL_GUARDED_BY(mu) = 0;
 };
+
+// One stripe's heads of every partner's order list.
+using PartnerHeads = ChunkedSlots<std::atomic<uint32_t>, 12>;
 
 // Promocode use counters. Thread-safety: TryTake/Give/Used from any thread;
 // Add only from the (serialized) catalog load, before the catalog lets any
@@ -140,7 +149,7 @@ class LockFreeEngine final : public Engine, private LoadListener {
         catalog_(CatalogStoreLimits{options.max_tickets}),
         inventory_(policy),
         orders_(static_cast<uint64_t>(options.max_orders)),
-        partner_heads_(limits::kMaxPartners) {
+        partner_heads_(MakePartnerHeads()) {
     options_.clock = clock_;
     ctx_.catalog = &catalog_;
     ctx_.inventory = &inventory_;
@@ -315,26 +324,29 @@ class LockFreeEngine final : public Engine, private LoadListener {
     }
     const absl::Time now = clock_->Now();
     std::vector<uint32_t> matching;
-    std::atomic<uint32_t>* head = partner_heads_.Get(*p);
-    // Acquire pairs with the push's release CAS: each order reached is
-    // published, and its `next` was written before it was pushed.
-    uint32_t link = head == nullptr ? 0 : head->load(std::memory_order_acquire);
     const uint64_t bound = next_order_.load(std::memory_order_relaxed);
-    for (uint64_t steps = 0; link != 0 && steps <= bound; ++steps) {
-      const uint32_t index = link - 1;
-      OrderSlot* slot = orders_.Get(index);
-      BOXOFFICE_CHECK(slot != nullptr);
-      link = slot->next.load(std::memory_order_relaxed);
-      if (event.has_value() && slot->event != *event) continue;
-      // Every order the list walks is brought up to the clock (as the
-      // reference does), so that what a list shows and what is on sale
-      // agree.
-      const OrderStatus status = CurrentStatus(slot, index, now);
-      if (filter.status.has_value() && status != *filter.status) continue;
-      matching.push_back(index);
+    for (const auto& heads : partner_heads_) {
+      const std::atomic<uint32_t>* head = heads->Get(*p);
+      // Acquire pairs with the push's release CAS: each order reached is
+      // published, and its `next` was written before it was pushed.
+      uint32_t link =
+          head == nullptr ? 0 : head->load(std::memory_order_acquire);
+      for (uint64_t steps = 0; link != 0 && steps <= bound; ++steps) {
+        const uint32_t index = link - 1;
+        OrderSlot* slot = orders_.Get(index);
+        BOXOFFICE_CHECK(slot != nullptr);
+        link = slot->next.load(std::memory_order_relaxed);
+        if (event.has_value() && slot->event != *event) continue;
+        // Every order the list walks is brought up to the clock (as the
+        // reference does), so that what a list shows and what is on sale
+        // agree.
+        const OrderStatus status = CurrentStatus(slot, index, now);
+        if (filter.status.has_value() && status != *filter.status) continue;
+        matching.push_back(index);
+      }
     }
-    // Pushes of racing creators may land out of number order; sort so
-    // that the list is newest first by number whatever the interleaving.
+    // The stripes interleave, and pushes of racing creators may land out of
+    // number order; sort so that the list is newest first by number.
     std::sort(matching.begin(), matching.end(), std::greater<uint32_t>());
     page.total = static_cast<int64_t>(matching.size());
     const int64_t begin = (filter.page - 1) * filter.per_page;
@@ -480,6 +492,15 @@ class LockFreeEngine final : public Engine, private LoadListener {
     return absl::OkStatus();
   }
 
+  static std::array<std::unique_ptr<PartnerHeads>, kThreadStripes>
+  MakePartnerHeads() {
+    std::array<std::unique_ptr<PartnerHeads>, kThreadStripes> heads;
+    for (auto& h : heads) {
+      h = std::make_unique<PartnerHeads>(limits::kMaxPartners);
+    }
+    return heads;
+  }
+
   static absl::Status OrderNotFound(const ObjectId& order) {
     return MakeError(absl::StatusCode::kNotFound,
                      absl::StrCat("Order ", order.ToString(), " not found"));
@@ -579,7 +600,7 @@ class LockFreeEngine final : public Engine, private LoadListener {
   }
 
   void PushToPartnerList(PartnerIndex p, OrderSlot* slot, uint32_t index) {
-    std::atomic<uint32_t>* head = partner_heads_.Ensure(p);
+    std::atomic<uint32_t>* head = partner_heads_[ThreadStripe()]->Ensure(p);
     uint32_t old = head->load(std::memory_order_relaxed);
     do {
       slot->next.store(old, std::memory_order_relaxed);
@@ -606,10 +627,14 @@ class LockFreeEngine final : public Engine, private LoadListener {
   LockFreePromoUses promos_;
   TokenGenerator tokens_;
   EngineContext ctx_;
-  std::atomic<uint64_t> next_order_{0};
-  ChunkedSlots<OrderSlot, 12> orders_;
-  // Head of each partner's order list, as index + 1 (0: empty).
-  ChunkedSlots<std::atomic<uint32_t>, 12> partner_heads_;
+  // Alone on its line: every create writes it, and the fields around it are
+  // read by every call (false sharing would make each of those a miss).
+  alignas(64) std::atomic<uint64_t> next_order_{0};
+  alignas(64) ChunkedSlots<OrderSlot, 12> orders_;
+  // Per stripe, the head of each partner's order list, as index + 1
+  // (0: empty). Stripe-major, so that two stripes' heads of one partner sit
+  // on different cache lines.
+  std::array<std::unique_ptr<PartnerHeads>, kThreadStripes> partner_heads_;
   std::unique_ptr<TimerWheel> wheel_;
   // Orders whose timer did not fit in the wheel (rare by sizing).
   std::mutex overflow_mu_;
