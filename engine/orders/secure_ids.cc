@@ -4,6 +4,7 @@
 #include <sys/random.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <cmath>
@@ -137,6 +138,201 @@ uint64_t CeilSqrt(uint64_t n) {
   return s;
 }
 
+// ---- The Feistel round function, for one token (T = uint64_t) or for a
+// vector of lanes (T = a GCC vector of uint64_t), from one source so that
+// the scalar and batch paths cannot drift apart.
+
+// GCC warns that passing vectors by value changes the ABI between targets;
+// the vector helpers below are always inlined, so no such call exists. Not
+// popped: GCC reports the template instantiations at the end of the file.
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+template <class T>
+[[gnu::always_inline]] inline T RotlT(T x, int b) {
+  return (x << b) | (x >> (64 - b));
+}
+
+template <class T>
+[[gnu::always_inline]] inline void SipRoundT(T& v0, T& v1, T& v2, T& v3) {
+  v0 += v1;
+  v1 = RotlT(v1, 13);
+  v1 ^= v0;
+  v0 = RotlT(v0, 32);
+  v2 += v3;
+  v3 = RotlT(v3, 16);
+  v3 ^= v2;
+  v0 += v3;
+  v3 = RotlT(v3, 21);
+  v3 ^= v0;
+  v2 += v1;
+  v1 = RotlT(v1, 17);
+  v1 ^= v2;
+  v2 = RotlT(v2, 32);
+}
+
+// SipHash24Short(key, m, 6) given the state that FeistelPermutation
+// precomputes from the key (v0, v1 already through the first half of the
+// first SipRound, which does not read the message). m carries the length
+// byte already. Exactly SipState's Compress + Finish, reordered only where
+// the operations are independent.
+template <class T>
+[[gnu::always_inline]] inline T SipOneBlockFromState(T v0, T v1, T v2, T v3,
+                                                     T m) {
+  v3 ^= m;
+  // The second half of the first compression SipRound.
+  v2 += v3;
+  v3 = RotlT(v3, 16);
+  v3 ^= v2;
+  v0 += v3;
+  v3 = RotlT(v3, 21);
+  v3 ^= v0;
+  v2 += v1;
+  v1 = RotlT(v1, 17);
+  v1 ^= v2;
+  v2 = RotlT(v2, 32);
+  SipRoundT(v0, v1, v2, v3);
+  v0 ^= m;
+  v2 ^= 0xff;
+  SipRoundT(v0, v1, v2, v3);
+  SipRoundT(v0, v1, v2, v3);
+  SipRoundT(v0, v1, v2, v3);
+  SipRoundT(v0, v1, v2, v3);
+  return v0 ^ v1 ^ v2 ^ v3;
+}
+
+// The batch kernel's view of up to FeistelPermutation::kBatchLanes lanes,
+// one array per field so that a vector load picks a field of consecutive
+// lanes. Lanes past the live ones repeat lane 0 (valid inputs whose
+// results are ignored).
+struct alignas(64) LaneBlock {
+  static constexpr int kLanes = FeistelPermutation::kBatchLanes;
+  uint64_t v0[kLanes];
+  uint64_t v1[kLanes];
+  uint64_t v2[kLanes];
+  uint64_t v3[kLanes];
+  uint64_t message_high[kLanes];
+  uint64_t side[kLanes];
+  uint64_t left[kLanes];  // in: x / side; out: after kRounds rounds
+  uint64_t right[kLanes];
+};
+
+typedef uint64_t U64x4 __attribute__((vector_size(32)));
+typedef uint64_t U64x8 __attribute__((vector_size(64)));
+static_assert(sizeof(U64x8) == sizeof(uint64_t) * LaneBlock::kLanes);
+
+template <class V>
+[[gnu::always_inline]] inline V LoadLanes(const uint64_t* p) {
+  V v;
+  std::memcpy(&v, p, sizeof(V));
+  return v;
+}
+
+// One Forward pass (kRounds rounds) of the first sizeof(V) / 8 lanes of
+// *block, in lockstep: round r of every lane before round r + 1 of any, so
+// the out-of-order core (and the SIMD unit) works on independent chains.
+// The arithmetic is FeistelPermutation::Round's, lane-wise.
+template <class V>
+[[gnu::always_inline]] inline void ForwardPassBody(LaneBlock* block) {
+  const V v0 = LoadLanes<V>(block->v0);
+  const V v1 = LoadLanes<V>(block->v1);
+  const V v2 = LoadLanes<V>(block->v2);
+  const V v3 = LoadLanes<V>(block->v3);
+  const V message_high = LoadLanes<V>(block->message_high);
+  const V side = LoadLanes<V>(block->side);
+  V left = LoadLanes<V>(block->left);
+  V right = LoadLanes<V>(block->right);
+  for (int round = 0; round < FeistelPermutation::kRounds; ++round) {
+    const V m = right | message_high | (static_cast<uint64_t>(round) << 32);
+    const V hash = SipOneBlockFromState(v0, v1, v2, v3, m);
+    // Lemire's reduction floor(hash * side / 2^64) without a 128-bit
+    // product: with hash = hi * 2^32 + lo and side < 2^32 (side <= 2^31),
+    // floor(hash * side / 2^64) = floor((hi * side + floor(lo * side /
+    // 2^32)) / 2^32), and no term overflows 64 bits. Equal to the scalar
+    // __int128 form for every input (the tests compare both).
+    const V lo = hash & 0xffffffffu;
+    const V hi = hash >> 32;
+    const V f = (hi * side + ((lo * side) >> 32)) >> 32;
+    V mixed = left + f;
+    // Both terms < side, so one conditional subtraction reduces mod side.
+    mixed -= side & reinterpret_cast<V>(mixed >= side);
+    left = right;
+    right = mixed;
+  }
+  std::memcpy(block->left, &left, sizeof(V));
+  std::memcpy(block->right, &right, sizeof(V));
+}
+
+// The kernels: the same body compiled for each instruction set, chosen at
+// run time (the library is built for baseline x86-64). Width 4 for up to 4
+// live lanes, 8 above.
+void ForwardPortable4(LaneBlock* b) { ForwardPassBody<U64x4>(b); }
+void ForwardPortable8(LaneBlock* b) { ForwardPassBody<U64x8>(b); }
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define BOXOFFICE_X86_KERNELS 1
+// AVX2 has no 64-bit rotate or 64x64 multiply: shifts and pmuludq.
+__attribute__((target("avx2"))) void ForwardAvx2x4(LaneBlock* b) {
+  ForwardPassBody<U64x4>(b);
+}
+__attribute__((target("avx2"))) void ForwardAvx2x8(LaneBlock* b) {
+  ForwardPassBody<U64x8>(b);
+}
+// AVX-512VL: vprolq makes a SipRound as short a chain as the scalar one,
+// and vpmullq (DQ) one multiply per product.
+__attribute__((target("avx2,avx512f,avx512vl,avx512dq"))) void ForwardAvx512x4(
+    LaneBlock* b) {
+  ForwardPassBody<U64x4>(b);
+}
+__attribute__((target("avx2,avx512f,avx512vl,avx512dq"))) void ForwardAvx512x8(
+    LaneBlock* b) {
+  ForwardPassBody<U64x8>(b);
+}
+#else
+#define BOXOFFICE_X86_KERNELS 0
+#endif
+
+using Kernel = FeistelPermutation::Kernel;
+
+Kernel DetectKernel() {
+#if BOXOFFICE_X86_KERNELS
+  __builtin_cpu_init();
+  // libgcc's checks include the OS enabling the register state (XCR0).
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+      __builtin_cpu_supports("avx512dq")) {
+    return Kernel::kAvx512;
+  }
+  if (__builtin_cpu_supports("avx2")) return Kernel::kAvx2;
+#endif
+  return Kernel::kPortable;
+}
+
+Kernel BestKernel() {
+  // Thread-safe by the static-initialization rule; the CPU does not change.
+  static const Kernel best = DetectKernel();
+  return best;
+}
+
+using ForwardFn = void (*)(LaneBlock*);
+
+// The pass function for `live` lanes on `kernel` (never kAuto).
+ForwardFn PassFor(Kernel kernel, int live) {
+  BOXOFFICE_DCHECK(live >= 1 && live <= LaneBlock::kLanes);
+  const bool narrow = live <= 4;
+  switch (kernel) {
+#if BOXOFFICE_X86_KERNELS
+    case Kernel::kAvx512:
+      return narrow ? &ForwardAvx512x4 : &ForwardAvx512x8;
+    case Kernel::kAvx2:
+      return narrow ? &ForwardAvx2x4 : &ForwardAvx2x8;
+#endif
+    case Kernel::kPortable:
+      return narrow ? &ForwardPortable4 : &ForwardPortable8;
+    default:
+      BOXOFFICE_CHECK(false);  // unsupported kernels are refused earlier
+      return nullptr;
+  }
+}
+
 }  // namespace
 
 void SecureRandomBytes(void* out, size_t n) {
@@ -196,20 +392,34 @@ uint64_t SipHash24Short(const SipKey& key, uint64_t m, int len) {
 
 FeistelPermutation::FeistelPermutation(const SipKey& key, uint64_t domain,
                                        uint8_t tweak)
-    : key_(key), domain_(domain), side_(CeilSqrt(domain)), tweak_(tweak) {
+    : domain_(domain),
+      side_(CeilSqrt(domain)),
+      message_high_((uint64_t{6} << 56) |
+                    (static_cast<uint64_t>(tweak) << 40)) {
   BOXOFFICE_CHECK(domain >= 1 && domain <= kMaxDomain);
-  // Halves fit in 32 bits, which the round-function message relies on.
+  // Halves fit in 32 bits, which the round-function message relies on, and
+  // side < 2^32, which the vector kernels' reduction relies on.
   BOXOFFICE_CHECK(side_ <= (uint64_t{1} << 31));
+  // SipState's key setup, then the message-independent half of the first
+  // SipRound (see SipOneBlockFromState).
+  const SipState initial(key);
+  const uint64_t sum = initial.v0 + initial.v1;
+  sip_v0_ = Rotl(sum, 32);
+  sip_v1_ = Rotl(initial.v1, 13) ^ sum;
+  sip_v2_ = initial.v2;
+  sip_v3_ = initial.v3;
 }
 
 uint64_t FeistelPermutation::Round(int round, uint64_t half) const {
   BOXOFFICE_DCHECK(half < side_);
   BOXOFFICE_DCHECK(round >= 0 && round < kRounds);
-  // A 6-byte message: half (4 bytes), round, tweak. Distinct (tweak, round,
-  // half) give independent-looking outputs under the key.
-  const uint64_t message = half | (static_cast<uint64_t>(round) << 32) |
-                           (static_cast<uint64_t>(tweak_) << 40);
-  const uint64_t hash = SipHash24Short(key_, message, 6);
+  // A 6-byte message: half (4 bytes), round, tweak (and the length byte,
+  // 6, on top, as SipHash24Short(key, message, 6) adds it). Distinct
+  // (tweak, round, half) give independent-looking outputs under the key.
+  const uint64_t message =
+      half | (static_cast<uint64_t>(round) << 32) | message_high_;
+  const uint64_t hash =
+      SipOneBlockFromState(sip_v0_, sip_v1_, sip_v2_, sip_v3_, message);
   // Lemire's multiply-shift maps [0, 2^64) onto [0, side) with the same
   // bias bound as a modulo (side / 2^64 <= 2^-33) for a multiply instead of
   // a 64-bit division (8 per token otherwise).
@@ -275,6 +485,92 @@ uint64_t FeistelPermutation::Inverse(uint64_t y) const {
   return x;
 }
 
+bool FeistelPermutation::KernelSupported(Kernel kernel) {
+  switch (kernel) {
+    case Kernel::kAuto:
+    case Kernel::kPortable:
+      return true;
+    case Kernel::kAvx2:
+      return BestKernel() == Kernel::kAvx2 || BestKernel() == Kernel::kAvx512;
+    case Kernel::kAvx512:
+      return BestKernel() == Kernel::kAvx512;
+  }
+  return false;
+}
+
+void FeistelPermutation::PermuteMany(std::span<const Lane> lanes,
+                                     std::span<uint64_t> out, Kernel kernel) {
+  BOXOFFICE_CHECK(out.size() == lanes.size());
+  BOXOFFICE_CHECK(KernelSupported(kernel));
+  if (kernel == Kernel::kAuto) kernel = BestKernel();
+  constexpr int kLanes = LaneBlock::kLanes;
+  LaneBlock block;
+  for (size_t group = 0; group < lanes.size(); group += kLanes) {
+    const int count =
+        static_cast<int>(std::min<size_t>(kLanes, lanes.size() - group));
+    // Pending lanes of this group: their index in the group, the point to
+    // push through the next pass, and how many walking passes they took.
+    std::array<int, kLanes> index;
+    std::array<uint64_t, kLanes> point;
+    std::array<uint64_t, kLanes> walked{};
+    for (int i = 0; i < count; ++i) {
+      const Lane& lane = lanes[group + i];
+      BOXOFFICE_DCHECK(lane.perm != nullptr);
+      BOXOFFICE_DCHECK(lane.x < lane.perm->domain_);
+      index[i] = i;
+      point[i] = lane.x;
+    }
+    // Each pass finishes or advances every pending lane along its cycle;
+    // the CHECK below bounds each lane's walk as Permute does, so the loop
+    // ends.
+    int pending = count;
+    while (pending > 0) {
+      if (pending == 1) {
+        // Nothing to interleave with: the scalar pass is the shortest.
+        const FeistelPermutation& perm = *lanes[group + index[0]].perm;
+        point[0] = perm.Forward(point[0]);
+      } else {
+        for (int j = 0; j < kLanes; ++j) {
+          const int i = j < pending ? j : 0;  // padding repeats lane 0
+          const FeistelPermutation& perm = *lanes[group + index[i]].perm;
+          block.v0[j] = perm.sip_v0_;
+          block.v1[j] = perm.sip_v1_;
+          block.v2[j] = perm.sip_v2_;
+          block.v3[j] = perm.sip_v3_;
+          block.message_high[j] = perm.message_high_;
+          block.side[j] = perm.side_;
+          BOXOFFICE_DCHECK(point[i] < perm.side_ * perm.side_);
+          block.left[j] = point[i] / perm.side_;
+          block.right[j] = point[i] % perm.side_;
+        }
+        PassFor(kernel, pending)(&block);
+        for (int j = 0; j < pending; ++j) {
+          const uint64_t side = block.side[j];
+          BOXOFFICE_DCHECK(block.left[j] < side && block.right[j] < side);
+          point[j] = block.left[j] * side + block.right[j];
+        }
+      }
+      int still = 0;
+      for (int j = 0; j < pending; ++j) {
+        const int i = index[j];
+        const FeistelPermutation& perm = *lanes[group + i].perm;
+        if (point[j] < perm.domain_) {
+          out[group + i] = point[j];
+          continue;
+        }
+        // Cycle walking, as in Permute.
+        BOXOFFICE_CHECK(walked[i] <= perm.side_ * perm.side_ - perm.domain_);
+        ++walked[i];
+        index[still] = i;
+        point[still] = point[j];
+        ++still;
+      }
+      BOXOFFICE_DCHECK(still <= pending);
+      pending = still;
+    }
+  }
+}
+
 namespace {
 
 // Tweaks keep the two permutations independent under one key.
@@ -308,28 +604,98 @@ TokenGenerator::TokenGenerator(const SipKey& key)
     : barcodes_(key, kBarcodeDomain, kBarcodeTweak),
       codes_(key, kCodeDomain, kCodeTweak) {}
 
-std::string TokenGenerator::Barcode(uint64_t sequence) const {
+uint64_t TokenGenerator::BarcodeValue(uint64_t sequence) const {
   BOXOFFICE_DCHECK(sequence < kBarcodeDomain);
-  uint64_t value = barcodes_.Permute(sequence);
-  std::string out(kBarcodeDigits, '0');
-  for (int i = kBarcodeDigits - 1; i >= 0; --i) {
-    out[i] = static_cast<char>('0' + value % 10);
-    value /= 10;
+  const uint64_t value = barcodes_.Permute(sequence);
+  BOXOFFICE_DCHECK(value < kBarcodeDomain);
+  return value;
+}
+
+uint64_t TokenGenerator::CodeValue(uint64_t sequence) const {
+  BOXOFFICE_DCHECK(sequence < kCodeDomain);
+  const uint64_t value = codes_.Permute(sequence);
+  BOXOFFICE_DCHECK(value < kCodeDomain);
+  return value;
+}
+
+void TokenGenerator::FormatBarcode(uint64_t value, char out[kBarcodeDigits]) {
+  BOXOFFICE_DCHECK(value < kBarcodeDomain);
+  // Two 32-bit halves (9 + 8 digits): their digit chains are independent,
+  // so they overlap, and a 32-bit division by 10 is a short multiply.
+  uint32_t high = static_cast<uint32_t>(value / 100'000'000);
+  uint32_t low = static_cast<uint32_t>(value % 100'000'000);
+  BOXOFFICE_DCHECK(high < 1'000'000'000);
+  for (int i = 8; i >= 0; --i) {
+    out[i] = static_cast<char>('0' + high % 10);
+    high /= 10;
   }
-  BOXOFFICE_DCHECK(value == 0);
+  for (int i = kBarcodeDigits - 1; i >= 9; --i) {
+    out[i] = static_cast<char>('0' + low % 10);
+    low /= 10;
+  }
+  BOXOFFICE_DCHECK(high == 0 && low == 0);
+}
+
+void TokenGenerator::FormatCode(uint64_t value, char out[kCodeChars]) {
+  BOXOFFICE_DCHECK(value < kCodeDomain);
+  // Two 4-character halves in 32 bits, as in FormatBarcode.
+  constexpr uint64_t k36Pow4 = 36 * 36 * 36 * 36;
+  uint32_t high = static_cast<uint32_t>(value / k36Pow4);
+  uint32_t low = static_cast<uint32_t>(value % k36Pow4);
+  BOXOFFICE_DCHECK(high < k36Pow4);
+  for (int i = 3; i >= 0; --i) {
+    out[i] = kCodeAlphabet[high % 36];
+    high /= 36;
+  }
+  for (int i = kCodeChars - 1; i >= 4; --i) {
+    out[i] = kCodeAlphabet[low % 36];
+    low /= 36;
+  }
+  BOXOFFICE_DCHECK(high == 0 && low == 0);
+}
+
+std::string TokenGenerator::Barcode(uint64_t sequence) const {
+  std::string out(kBarcodeDigits, '0');
+  FormatBarcode(BarcodeValue(sequence), out.data());
   return out;
 }
 
 std::string TokenGenerator::Code(uint64_t sequence) const {
-  BOXOFFICE_DCHECK(sequence < kCodeDomain);
-  uint64_t value = codes_.Permute(sequence);
   std::string out(kCodeChars, '0');
-  for (int i = kCodeChars - 1; i >= 0; --i) {
-    out[i] = kCodeAlphabet[value % 36];
-    value /= 36;
-  }
-  BOXOFFICE_DCHECK(value == 0);
+  FormatCode(CodeValue(sequence), out.data());
   return out;
+}
+
+void TokenGenerator::MintOrder(std::span<const uint64_t> ticket_sequences,
+                               uint64_t order_sequence,
+                               std::span<uint64_t> barcodes_out,
+                               uint64_t* code_out) const {
+  BOXOFFICE_CHECK(barcodes_out.size() == ticket_sequences.size());
+  BOXOFFICE_DCHECK(code_out == nullptr || order_sequence < kCodeDomain);
+  using Lane = FeistelPermutation::Lane;
+  constexpr int kLanes = FeistelPermutation::kBatchLanes;
+  std::array<Lane, kLanes> lanes;
+  std::array<uint64_t, kLanes> values;
+  bool code_pending = code_out != nullptr;
+  size_t next = 0;
+  // Every iteration takes at least one token: the code (first group only)
+  // and then up to kLanes barcodes.
+  while (code_pending || next < ticket_sequences.size()) {
+    int n = 0;
+    if (code_pending) lanes[n++] = Lane{&codes_, order_sequence};
+    const size_t first = next;
+    while (n < kLanes && next < ticket_sequences.size()) {
+      BOXOFFICE_DCHECK(ticket_sequences[next] < kBarcodeDomain);
+      lanes[n++] = Lane{&barcodes_, ticket_sequences[next++]};
+    }
+    FeistelPermutation::PermuteMany(std::span<const Lane>(lanes.data(), n),
+                                    std::span<uint64_t>(values.data(), n));
+    const int barcodes_from = code_pending ? 1 : 0;
+    if (code_pending) *code_out = values[0];
+    std::copy(values.begin() + barcodes_from, values.begin() + n,
+              barcodes_out.begin() + first);
+    code_pending = false;
+  }
 }
 
 }  // namespace boxoffice::internal

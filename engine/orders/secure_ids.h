@@ -11,11 +11,20 @@
 // ceil(sqrt(domain))) with SipHash-2-4 as round function (Black & Rogaway's
 // generalized Feistel; Botan's FE1 has the same shape), restricted to
 // [0, domain) by cycle walking.
+//
+// Speed without weakening: the rounds of one token form a serial chain, so
+// a lone token leaves the CPU mostly idle. PermuteMany runs up to 8 tokens
+// (of any permutations) in lockstep in SIMD lanes, and every round starts
+// from the key's SipHash state precomputed once per permutation. Neither
+// changes the function: same key, same 8 rounds, same SipHash-2-4 of the
+// same message, so the security argument above is untouched, and the tests
+// check bit-for-bit equality with the scalar path.
 #ifndef BOXOFFICE_ENGINE_ORDERS_SECURE_IDS_H_
 #define BOXOFFICE_ENGINE_ORDERS_SECURE_IDS_H_
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 
 namespace boxoffice::internal {
@@ -45,12 +54,29 @@ uint64_t SipHash24(const SipKey& key, const void* data, size_t n);
 uint64_t SipHash24Short(const SipKey& key, uint64_t m, int len);
 
 // A keyed permutation of [0, domain). Immutable after construction, so
-// thread-safe. `tweak` separates permutations that share a key.
+// thread-safe (PermuteMany included: it only reads the permutations).
+// `tweak` separates permutations that share a key.
 class FeistelPermutation {
  public:
   static constexpr int kRounds = 8;
   // Domains up to 2^62 (so that m * m fits in 64 bits); domain >= 1.
+  // (The side m is then at most 2^31, which the round message and the
+  // vector kernels rely on.)
   static constexpr uint64_t kMaxDomain = uint64_t{1} << 62;
+  // Tokens computed in lockstep by one PermuteMany kernel call; longer
+  // batches are cut into groups of this many.
+  static constexpr int kBatchLanes = 8;
+
+  // One input of a batch: wants perm->Permute(x). perm is borrowed.
+  struct Lane {
+    const FeistelPermutation* perm = nullptr;
+    uint64_t x = 0;
+  };
+  // The instruction set of PermuteMany's kernel. kAuto is the best one the
+  // CPU supports; the others are for tests and benchmarks, and are refused
+  // (CHECK) when !KernelSupported.
+  enum class Kernel { kAuto, kPortable, kAvx2, kAvx512 };
+  static bool KernelSupported(Kernel kernel);
 
   FeistelPermutation(const SipKey& key, uint64_t domain, uint8_t tweak);
 
@@ -59,16 +85,33 @@ class FeistelPermutation {
   uint64_t Inverse(uint64_t y) const;
   uint64_t domain() const { return domain_; }
 
+  // out[i] = lanes[i].perm->Permute(lanes[i].x) for every i, bit for bit,
+  // with the rounds of up to kBatchLanes lanes interleaved. Lanes may mix
+  // permutations. A lane whose pass lands outside its domain walks on in
+  // later passes while the finished ones wait. No allocation.
+  // Preconditions: out.size() == lanes.size(), each x < its domain.
+  static void PermuteMany(std::span<const Lane> lanes, std::span<uint64_t> out,
+                          Kernel kernel = Kernel::kAuto);
+
  private:
   // One pass of the network over [0, m*m) and its inverse.
   uint64_t Forward(uint64_t x) const;
   uint64_t Backward(uint64_t x) const;
   uint64_t Round(int round, uint64_t half) const;
 
-  SipKey key_;
   uint64_t domain_;
   uint64_t side_;  // m = ceil(sqrt(domain))
-  uint8_t tweak_;
+  // The round function's SipHash state, fixed by the key alone: v0..v3
+  // after the key is mixed in and after the half of the first SipRound that
+  // reads only v0 and v1 (the message enters through v3). Every round
+  // starts here instead of from the key. It is as secret as the key.
+  uint64_t sip_v0_;
+  uint64_t sip_v1_;
+  uint64_t sip_v2_;
+  uint64_t sip_v3_;
+  // The message bytes 4-7 of every round: (6 << 56) | (tweak << 40); the
+  // round number goes in byte 4 and the half in bytes 0-3.
+  uint64_t message_high_;
 };
 
 inline constexpr uint64_t kBarcodeDomain = 100'000'000'000'000'000;  // 10^17
@@ -92,6 +135,30 @@ class TokenGenerator {
   // 8 characters [0-9a-z]; sequence < kCodeDomain. Distinct sequences give
   // distinct codes.
   std::string Code(uint64_t sequence) const;
+
+  // The numbers behind the strings: Barcode(s) is FormatBarcode of
+  // BarcodeValue(s), Code(s) is FormatCode of CodeValue(s). Values are
+  // < kBarcodeDomain and < kCodeDomain.
+  uint64_t BarcodeValue(uint64_t sequence) const;
+  uint64_t CodeValue(uint64_t sequence) const;
+  // Write exactly kBarcodeDigits / kCodeChars characters, no terminator,
+  // into the caller's buffer; no allocation. value < the domain (DCHECK).
+  static void FormatBarcode(uint64_t value, char out[kBarcodeDigits]);
+  static void FormatCode(uint64_t value, char out[kCodeChars]);
+
+  // Every token of one order in one batch: barcodes_out[i] =
+  // BarcodeValue(ticket_sequences[i]) and *code_out = CodeValue(
+  // order_sequence), computed in lockstep groups of
+  // FeistelPermutation::kBatchLanes. Sizes must match (DCHECK); any number
+  // of tickets, no allocation. code_out may be null (barcodes only).
+  void MintOrder(std::span<const uint64_t> ticket_sequences,
+                 uint64_t order_sequence, std::span<uint64_t> barcodes_out,
+                 uint64_t* code_out) const;
+
+  // The two permutations, for callers that build their own
+  // FeistelPermutation::PermuteMany batches.
+  const FeistelPermutation& barcode_permutation() const { return barcodes_; }
+  const FeistelPermutation& code_permutation() const { return codes_; }
 
  private:
   explicit TokenGenerator(const SipKey& key);

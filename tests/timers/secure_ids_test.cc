@@ -1,7 +1,9 @@
 // Tests of engine/orders/secure_ids: SipHash-2-4 against the paper's
 // vectors, the Feistel permutation (exhaustively on small domains, by
 // inversion on the real ones), token formats and uniqueness, and the
-// secure random source (including after fork()).
+// secure random source (including after fork()); the batch path
+// (PermuteMany, MintOrder) against the scalar one on every kernel the CPU
+// has, and the allocation-free formatters against the string forms.
 #include "engine/orders/secure_ids.h"
 
 #include <sys/wait.h>
@@ -10,10 +12,12 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <random>
 #include <set>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -269,6 +273,348 @@ TEST(SecureRandom, ParentAndChildDrawDifferentBytesAfterFork) {
   close(fds[0]);
   close(fds[1]);
   EXPECT_NE(mine, child);
+}
+
+// ---- The fast paths must compute exactly the function they replace.
+
+using Kernel = FeistelPermutation::Kernel;
+
+// The kernels to test here: every one this CPU runs (kAuto included, which
+// is one of them, and the portable one always).
+std::vector<Kernel> KernelsToTest() {
+  std::vector<Kernel> kernels;
+  for (Kernel k :
+       {Kernel::kAuto, Kernel::kPortable, Kernel::kAvx2, Kernel::kAvx512}) {
+    if (FeistelPermutation::KernelSupported(k)) kernels.push_back(k);
+  }
+  return kernels;
+}
+
+const char* KernelName(Kernel k) {
+  switch (k) {
+    case Kernel::kAuto:
+      return "auto";
+    case Kernel::kPortable:
+      return "portable";
+    case Kernel::kAvx2:
+      return "avx2";
+    case Kernel::kAvx512:
+      return "avx512";
+  }
+  return "?";
+}
+
+// The permutation as first written: each round a fresh SipHash24Short of
+// the 6-byte message (half, round, tweak), a 128-bit Lemire product, and
+// cycle walking. The precomputed-state rounds must match it bit for bit.
+uint64_t ReferencePermute(const SipKey& key, uint64_t domain, uint8_t tweak,
+                          uint64_t x) {
+  // ceil(sqrt(domain)), from a float estimate corrected exactly.
+  uint64_t side = static_cast<uint64_t>(std::sqrt(static_cast<double>(domain)));
+  while (side * side < domain) ++side;
+  while (side > 1 && (side - 1) * (side - 1) >= domain) --side;
+  uint64_t y = x;
+  do {
+    uint64_t left = y / side, right = y % side;
+    for (int round = 0; round < FeistelPermutation::kRounds; ++round) {
+      const uint64_t message = right | (static_cast<uint64_t>(round) << 32) |
+                               (static_cast<uint64_t>(tweak) << 40);
+      const uint64_t hash = SipHash24Short(key, message, 6);
+      const uint64_t f = static_cast<uint64_t>(
+          (static_cast<unsigned __int128>(hash) * side) >> 64);
+      const uint64_t mixed = (left + f) % side;
+      left = right;
+      right = mixed;
+    }
+    y = left * side + right;
+  } while (y >= domain);
+  return y;
+}
+
+TEST(FeistelPermutation, PrecomputedRoundsMatchTheReferenceDefinition) {
+  std::mt19937_64 rng(21);
+  // Small domains (walking, slow sqrt loop is fine) and the token domains.
+  for (uint64_t domain : {1ull, 2ull, 5ull, 101ull, 4097ull, 1'000'003ull}) {
+    for (int k = 0; k < 4; ++k) {
+      const SipKey key{rng(), rng()};
+      const uint8_t tweak = static_cast<uint8_t>(rng());
+      const FeistelPermutation perm(key, domain, tweak);
+      for (int i = 0; i < 50; ++i) {
+        const uint64_t x = rng() % domain;
+        ASSERT_EQ(perm.Permute(x), ReferencePermute(key, domain, tweak, x))
+            << "domain " << domain << " x " << x;
+      }
+    }
+  }
+  const SipKey key{rng(), rng()};
+  const FeistelPermutation barcodes(key, kBarcodeDomain, 1);
+  const FeistelPermutation codes(key, kCodeDomain, 2);
+  for (int i = 0; i < 200; ++i) {
+    const uint64_t b = rng() % kBarcodeDomain, c = rng() % kCodeDomain;
+    ASSERT_EQ(barcodes.Permute(b), ReferencePermute(key, kBarcodeDomain, 1, b));
+    ASSERT_EQ(codes.Permute(c), ReferencePermute(key, kCodeDomain, 2, c));
+  }
+}
+
+TEST(TokenGenerator, OutputUnchangedFromBeforeTheFastPaths) {
+  // Printed by the scalar implementation of commit 842e30b (before the
+  // precomputed state, the batch API and the split formatters): fixed-key
+  // tokens must never change, or replays would stop reproducing.
+  struct Golden {
+    uint64_t sequence;
+    const char* barcode;
+    const char* code;
+  };
+  const Golden golden[] = {
+      {0u, "43888848708202380", "4alh7diw"},
+      {1u, "77240220031027109", "hng22jcl"},
+      {2u, "08687462333280465", "g8um3egi"},
+      {3u, "43117381617746019", "ktripu5r"},
+      {41u, "92982627057721170", "6o6g5drv"},
+      {1000u, "57154176542668341", "zza3lsk5"},
+      {123456789u, "22254124821129266", "p43unaw7"},
+      {2821109907455u, "45997611160400160", "flnrdqtz"},
+      {99999999999999999u, "66975187804418195", ""},
+  };
+  const TokenGenerator tokens(0x0123456789abcdefULL, 0xfedcba9876543210ULL);
+  for (const Golden& g : golden) {
+    EXPECT_EQ(tokens.Barcode(g.sequence), g.barcode) << g.sequence;
+    if (g.sequence < kCodeDomain) {
+      EXPECT_EQ(tokens.Code(g.sequence), g.code) << g.sequence;
+    }
+  }
+  const FeistelPermutation small(SipKey{5, 6}, 4097, 3);
+  const uint64_t expected[] = {702,  2212, 1115, 1717, 3530, 1728,
+                               3366, 3357, 4047, 2782, 2475, 417};
+  for (uint64_t x = 0; x < 12; ++x) EXPECT_EQ(small.Permute(x), expected[x]);
+}
+
+TEST(FeistelPermutation, PermuteManyEqualsPermuteForEveryLaneCount) {
+  // Random keys; lanes drawn from a mix of permutations: the two token
+  // domains and small ones just above a square, where most passes land
+  // outside the domain, so lanes walk different numbers of passes.
+  std::mt19937_64 rng(31);
+  const int trials = static_cast<int>(testing::Scaled(300, 30));
+  for (Kernel kernel : KernelsToTest()) {
+    for (int trial = 0; trial < trials; ++trial) {
+      const SipKey key{rng(), rng()};
+      const std::vector<FeistelPermutation> perms = {
+          FeistelPermutation(key, kBarcodeDomain, 1),
+          FeistelPermutation(key, kCodeDomain, 2),
+          FeistelPermutation(SipKey{rng(), rng()}, 5, 7),
+          FeistelPermutation(SipKey{rng(), rng()}, 17, 7),
+          FeistelPermutation(SipKey{rng(), rng()}, 65, 9),
+          FeistelPermutation(SipKey{rng(), rng()}, 1, 9),
+          FeistelPermutation(SipKey{rng(), rng()}, 1'000'001, 4),
+      };
+      for (size_t count :
+           {1u, 2u, 3u, 4u, 5u, 6u, 7u, 8u, 9u, 16u, 17u, 100u}) {
+        // Some batches all on one permutation, some mixed.
+        const bool mixed = trial % 3 != 0;
+        const size_t only = rng() % perms.size();
+        std::vector<FeistelPermutation::Lane> lanes(count);
+        for (auto& lane : lanes) {
+          lane.perm = &perms[mixed ? rng() % perms.size() : only];
+          // Edges first: 0 and domain - 1 show up in every batch.
+          const uint64_t d = lane.perm->domain();
+          const uint64_t r = rng() % 8;
+          lane.x = r == 0 ? 0 : (r == 1 ? d - 1 : rng() % d);
+        }
+        std::vector<uint64_t> out(count, ~uint64_t{0});
+        FeistelPermutation::PermuteMany(lanes, out, kernel);
+        for (size_t i = 0; i < count; ++i) {
+          ASSERT_EQ(out[i], lanes[i].perm->Permute(lanes[i].x))
+              << KernelName(kernel) << " count " << count << " lane " << i
+              << " domain " << lanes[i].perm->domain() << " x " << lanes[i].x;
+          ASSERT_LT(out[i], lanes[i].perm->domain());
+        }
+      }
+    }
+  }
+}
+
+TEST(FeistelPermutation, PermuteManyIsAPermutationOfSmallDomains) {
+  // Exhaustive through the batch path alone: all of [0, domain) in one
+  // call must come out as each value exactly once.
+  std::mt19937_64 rng(41);
+  for (Kernel kernel : KernelsToTest()) {
+    for (uint64_t domain : {3ull, 10ull, 101ull, 4097ull}) {
+      const FeistelPermutation perm(SipKey{rng(), rng()}, domain, 5);
+      std::vector<FeistelPermutation::Lane> lanes(domain);
+      for (uint64_t x = 0; x < domain; ++x) lanes[x] = {&perm, x};
+      std::vector<uint64_t> out(domain);
+      FeistelPermutation::PermuteMany(lanes, out, kernel);
+      std::vector<bool> seen(domain, false);
+      for (uint64_t x = 0; x < domain; ++x) {
+        ASSERT_LT(out[x], domain);
+        ASSERT_FALSE(seen[out[x]]) << KernelName(kernel) << " " << domain;
+        seen[out[x]] = true;
+        ASSERT_EQ(perm.Inverse(out[x]), x);
+      }
+    }
+  }
+}
+
+TEST(FeistelPermutation, PermuteManyOfNothingIsFine) {
+  FeistelPermutation::PermuteMany({}, {});
+}
+
+TEST(TokenGenerator, ValuesAndFormattersMatchTheStrings) {
+  const TokenGenerator tokens(11, 12);
+  std::mt19937_64 rng(51);
+  for (int i = 0; i < 3000; ++i) {
+    const uint64_t b =
+        i < 2 ? (i == 0 ? 0 : kBarcodeDomain - 1) : rng() % kBarcodeDomain;
+    const uint64_t c =
+        i < 2 ? (i == 0 ? 0 : kCodeDomain - 1) : rng() % kCodeDomain;
+    const uint64_t bv = tokens.BarcodeValue(b);
+    const uint64_t cv = tokens.CodeValue(c);
+    ASSERT_LT(bv, kBarcodeDomain);
+    ASSERT_LT(cv, kCodeDomain);
+    char bbuf[kBarcodeDigits + 1] = {};
+    char cbuf[kCodeChars + 1] = {};
+    TokenGenerator::FormatBarcode(bv, bbuf);
+    TokenGenerator::FormatCode(cv, cbuf);
+    ASSERT_EQ(std::string(bbuf), tokens.Barcode(b));
+    ASSERT_EQ(std::string(cbuf), tokens.Code(c));
+    ASSERT_EQ(std::stoull(bbuf), bv);
+    ASSERT_EQ(std::stoull(cbuf, nullptr, 36), cv);
+  }
+}
+
+TEST(TokenGenerator, FormattersAtTheEdgesAndWriteExactlyTheirWidth) {
+  // Guards on both sides catch a formatter writing one byte too many.
+  const struct {
+    uint64_t value;
+    const char* text;
+  } barcodes[] = {{0, "00000000000000000"},
+                  {7, "00000000000000007"},
+                  {99'999'999, "00000000099999999"},
+                  {100'000'000, "00000000100000000"},
+                  {kBarcodeDomain - 1, "99999999999999999"},
+                  {12'345'678'901'234'567, "12345678901234567"}};
+  for (const auto& e : barcodes) {
+    char buf[kBarcodeDigits + 2];
+    std::memset(buf, '#', sizeof(buf));
+    TokenGenerator::FormatBarcode(e.value, buf + 1);
+    EXPECT_EQ(buf[0], '#');
+    EXPECT_EQ(buf[kBarcodeDigits + 1], '#');
+    EXPECT_EQ(std::string(buf + 1, kBarcodeDigits), e.text);
+  }
+  const struct {
+    uint64_t value;
+    const char* text;
+  } codes[] = {{0, "00000000"},
+               {35, "0000000z"},
+               {36, "00000010"},
+               {36ull * 36 * 36 * 36 - 1, "0000zzzz"},
+               {36ull * 36 * 36 * 36, "00010000"},
+               {kCodeDomain - 1, "zzzzzzzz"}};
+  for (const auto& e : codes) {
+    char buf[kCodeChars + 2];
+    std::memset(buf, '#', sizeof(buf));
+    TokenGenerator::FormatCode(e.value, buf + 1);
+    EXPECT_EQ(buf[0], '#');
+    EXPECT_EQ(buf[kCodeChars + 1], '#');
+    EXPECT_EQ(std::string(buf + 1, kCodeChars), e.text);
+  }
+}
+
+TEST(TokenGenerator, MintOrderEqualsTheScalarTokens) {
+  std::mt19937_64 rng(61);
+  const TokenGenerator tokens(rng(), rng());
+  const int trials = static_cast<int>(testing::Scaled(200, 20));
+  for (int trial = 0; trial < trials; ++trial) {
+    for (size_t tickets : {0u, 1u, 2u, 3u, 6u, 7u, 8u, 9u, 15u, 16u, 100u}) {
+      std::vector<uint64_t> seqs(tickets);
+      for (auto& s : seqs) s = rng() % kBarcodeDomain;
+      const uint64_t order = rng() % kCodeDomain;
+      std::vector<uint64_t> barcodes(tickets, ~uint64_t{0});
+      uint64_t code = ~uint64_t{0};
+      const bool want_code = trial % 4 != 3;
+      tokens.MintOrder(seqs, order, barcodes, want_code ? &code : nullptr);
+      for (size_t i = 0; i < tickets; ++i) {
+        ASSERT_EQ(barcodes[i], tokens.BarcodeValue(seqs[i]))
+            << tickets << " tickets, #" << i;
+      }
+      if (want_code) {
+        ASSERT_EQ(code, tokens.CodeValue(order)) << tickets << " tickets";
+      } else {
+        ASSERT_EQ(code, ~uint64_t{0});
+      }
+    }
+  }
+}
+
+TEST(TokenGenerator, MintOrderTokensAreUnique) {
+  // Consecutive orders of 2 and 6 tickets, as the engine mints them (one
+  // sequence per ticket, one per order): no barcode or code repeats.
+  const TokenGenerator tokens;
+  const int64_t orders = testing::Scaled(100'000, 2'000);
+  std::vector<uint64_t> barcodes, codes;
+  uint64_t ticket = 0;
+  for (int64_t o = 0; o < orders; ++o) {
+    const size_t n = o % 2 == 0 ? 2 : 6;
+    uint64_t seqs[6];
+    for (size_t i = 0; i < n; ++i) seqs[i] = ticket++;
+    uint64_t out[6];
+    uint64_t code;
+    tokens.MintOrder(std::span<const uint64_t>(seqs, n),
+                     static_cast<uint64_t>(o), std::span<uint64_t>(out, n),
+                     &code);
+    barcodes.insert(barcodes.end(), out, out + n);
+    codes.push_back(code);
+  }
+  for (uint64_t b : barcodes) ASSERT_LT(b, kBarcodeDomain);
+  for (uint64_t c : codes) ASSERT_LT(c, kCodeDomain);
+  std::sort(barcodes.begin(), barcodes.end());
+  std::sort(codes.begin(), codes.end());
+  EXPECT_EQ(std::adjacent_find(barcodes.begin(), barcodes.end()),
+            barcodes.end());
+  EXPECT_EQ(std::adjacent_find(codes.begin(), codes.end()), codes.end());
+}
+
+TEST(TokenGenerator, MintOrderFromManyThreads) {
+  // One shared generator, 4 threads minting disjoint orders; each result
+  // is checked against the scalar path afterwards.
+  const TokenGenerator tokens(13, 14);
+  const int64_t per_thread = testing::Scaled(20'000, 300);
+  constexpr size_t kTickets = 5;
+  std::vector<std::vector<uint64_t>> out(4);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int64_t o = 0; o < per_thread; ++o) {
+        const uint64_t order = static_cast<uint64_t>(t * per_thread + o);
+        uint64_t seqs[kTickets];
+        for (size_t i = 0; i < kTickets; ++i) seqs[i] = order * kTickets + i;
+        uint64_t barcodes[kTickets];
+        uint64_t code;
+        tokens.MintOrder(seqs, order, barcodes, &code);
+        out[t].insert(out[t].end(), barcodes, barcodes + kTickets);
+        out[t].push_back(code);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < 4; ++t) {
+    ASSERT_EQ(out[t].size(), per_thread * (kTickets + 1));
+    for (int64_t o = 0; o < per_thread; o += 7) {
+      const uint64_t order = static_cast<uint64_t>(t * per_thread + o);
+      const uint64_t* row = &out[t][o * (kTickets + 1)];
+      for (size_t i = 0; i < kTickets; ++i) {
+        ASSERT_EQ(row[i], tokens.BarcodeValue(order * kTickets + i));
+      }
+      ASSERT_EQ(row[kTickets], tokens.CodeValue(order));
+    }
+  }
+}
+
+TEST(FeistelPermutationDeathTest, RefusesMismatchedSizes) {
+  const FeistelPermutation perm(SipKey{1, 2}, 100, 1);
+  const FeistelPermutation::Lane lanes[2] = {{&perm, 1}, {&perm, 2}};
+  uint64_t out[1];
+  EXPECT_DEATH(FeistelPermutation::PermuteMany(lanes, out), "CHECK failed");
 }
 
 }  // namespace
