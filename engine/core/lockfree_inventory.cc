@@ -117,7 +117,8 @@ struct alignas(64) LockFreeInventory::SetPool {
   // kept by two rules, a Dekker-style pair:
   //   R (MarkNonEmpty): whoever turns a word from zero to non-zero (R1, the
   //     fetch_or on the word) then makes sure the summary bit is set (R2);
-  //   C (NoteEmpty): whoever clears a summary bit (C1) then re-reads the
+  //   C (LockFreeInventory::NoteEmpty): whoever clears a summary bit (C1) then
+  //   re-reads the
   //     word (C2) and sets the bit back if the word is non-zero.
   // Take the last clear C1 of a bit. If its re-read C2 saw the word
   // non-zero, C sets the bit after it. Otherwise C2 read a value older than
@@ -140,19 +141,6 @@ struct alignas(64) LockFreeInventory::SetPool {
     // and sees the word non-zero (or emptied again by a claimer).
     if ((s.load(std::memory_order_seq_cst) & bit) != 0) return;
     s.fetch_or(bit, std::memory_order_seq_cst);
-  }
-
-  // Called by a claimer that saw `word` empty (possibly a stale read).
-  void NoteEmpty(uint32_t word) {
-    const uint64_t bit = uint64_t{1} << (word % 64);
-    std::atomic<uint64_t>& s = summary[word / 64];
-    // Not clearing is always safe for (S) (only clears can break it); a
-    // bit already clear needs no locked RMW. Relaxed: a hint.
-    if ((s.load(std::memory_order_relaxed) & bit) == 0) return;
-    s.fetch_and(~bit, std::memory_order_seq_cst);             // C1
-    if (vacant[word].load(std::memory_order_seq_cst) != 0) {  // C2
-      s.fetch_or(bit, std::memory_order_seq_cst);
-    }
   }
 
   const SetIndex set;
@@ -312,7 +300,7 @@ void LockFreeInventory::TakeFromWord(SetPool& p, uint32_t word, uint32_t& k,
   }
   // We emptied the word or found it empty: drop its hint, so that claimers
   // in a nearly sold-out set stop visiting it (NoteEmpty re-checks).
-  if (w == 0) p.NoteEmpty(word);
+  if (w == 0) NoteEmpty(p, word);
 }
 
 void LockFreeInventory::TakeBits(SetPool& p, uint32_t k, uint32_t state,
@@ -377,6 +365,21 @@ void LockFreeInventory::TakeBits(SetPool& p, uint32_t k, uint32_t state,
   }
 }
 
+void LockFreeInventory::NoteEmpty(SetPool& p, uint32_t word) {
+  BOXOFFICE_DCHECK(word < p.words);
+  const uint64_t bit = uint64_t{1} << (word % 64);
+  std::atomic<uint64_t>& s = p.summary[word / 64];
+  // Not clearing is always safe for (S) (only clears can break it), so a
+  // bit already clear needs no locked RMW. Relaxed: a hint.
+  if ((s.load(std::memory_order_relaxed) & bit) == 0) return;
+  Hook(HookPoint::kBeforeSummaryClear, p.set);
+  s.fetch_and(~bit, std::memory_order_seq_cst);  // C1
+  Hook(HookPoint::kAfterSummaryClear, p.set);
+  if (p.vacant[word].load(std::memory_order_seq_cst) != 0) {  // C2
+    s.fetch_or(bit, std::memory_order_seq_cst);
+  }
+}
+
 bool LockFreeInventory::TakeSpecific(SetPool& p, TicketIndex ticket) {
   const uint32_t i = ticket - p.first;
   const uint64_t bit = uint64_t{1} << (i % 64);
@@ -389,7 +392,7 @@ bool LockFreeInventory::TakeSpecific(SetPool& p, TicketIndex ticket) {
       BOXOFFICE_CHECK(p.state[i].load(std::memory_order_relaxed) == 0);
       // We emptied the word: drop its summary hint (a stale one would only
       // cost random claimers a look, but seat-by-seat sales empty words).
-      if (before == bit) p.NoteEmpty(i / 64);
+      if (before == bit) NoteEmpty(p, i / 64);
       return true;
     }
     // The bit was clear. Acquire pairs with the claimer's release store.

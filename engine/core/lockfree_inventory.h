@@ -31,6 +31,12 @@ class LockFreeInventory final : public Inventory {
     // An all-or-nothing batch holds a set's tickets tentatively and has not
     // moved on to its next set.
     kAfterTentativeSet,
+    // A claimer saw a vacant word empty and is about to clear the word's
+    // summary bit (the bit still reads set).
+    kBeforeSummaryClear,
+    // ... has cleared the summary bit and not yet re-read the word: a word
+    // refilled meanwhile is non-empty with its bit clear until the re-read.
+    kAfterSummaryClear,
   };
   using TestHook = void (*)(void* arg, HookPoint point, SetIndex set);
 
@@ -104,6 +110,11 @@ class LockFreeInventory final : public Inventory {
   // Clears the vacant bit of one specific ticket, waiting out transient
   // holds; false when the ticket is really held or sold.
   bool TakeSpecific(SetPool& p, TicketIndex ticket);
+  // The summary protocol's clear side (see SetPool in the .cc): called by
+  // whoever saw `word` of `p` empty (possibly a stale read); clears the
+  // word's summary bit, then re-reads the word and sets the bit back if the
+  // word is non-empty.
+  void NoteEmpty(SetPool& p, uint32_t word);
   // Returns one taken-but-uncommitted ticket to the bitmap.
   void UntakeTicket(SetPool& p, TicketIndex ticket);
   void Hook(HookPoint point, SetIndex set) {

@@ -330,5 +330,81 @@ TEST(LockFreeInventoryTest, NoGiveupsWithoutContention) {
   EXPECT_EQ(inv.contention_giveups(), 0u);
 }
 
+// The summary bitmap (one bit per vacant word) after every kind of step
+// that empties or refills a word: random claims, seat claims, releases and
+// an all-or-nothing batch's rollback. Verify checks that every non-empty
+// word has its bit; single-threaded, the summary is exact at every call,
+// so no claim may ever need the linear fallback.
+TEST(LockFreeInventoryTest, SummaryFollowsEveryPathThatEmptiesOrFillsAWord) {
+  LockFreeInventory inv(ClaimPolicy{.seed = 5});
+  // 9000 tickets: 141 words, 3 summary words, the last word partial.
+  ASSERT_TRUE(inv.AddSet(0, 0, 9000).ok());
+  ASSERT_TRUE(inv.AddSet(1, 9000, 100).ok());
+  std::vector<TicketRef> held(9000);
+  ASSERT_EQ(inv.ClaimRandom(0, 8990, 1, true, held), 8990u);
+  held.resize(8990);
+  EXPECT_TRUE(inv.Verify().ok());
+  // Empty the remaining words seat by seat (TakeSpecific).
+  std::vector<TicketRef> seats;
+  for (TicketIndex x = 0; x < 9000; ++x) {
+    if (inv.Status({0, x}).state == TicketState::kVacant) {
+      seats.push_back({0, x});
+    }
+  }
+  ASSERT_EQ(seats.size(), 10u);
+  for (const TicketRef& t : seats) ASSERT_TRUE(inv.ClaimTicket(t, 2));
+  EXPECT_EQ(inv.Counts(0).vacant, 0u);
+  EXPECT_TRUE(inv.Verify().ok());
+  // Refill scattered words (Release), then take them by random claims.
+  std::vector<TicketRef> back;
+  for (size_t i = 0; i < held.size(); i += 997) back.push_back(held[i]);
+  ASSERT_EQ(inv.Release(back, 1), back.size());
+  EXPECT_TRUE(inv.Verify().ok());
+  std::vector<TicketRef> out(back.size());
+  ASSERT_EQ(
+      inv.ClaimRandom(0, static_cast<uint32_t>(back.size()), 3, true, out),
+      back.size());
+  EXPECT_EQ(inv.Counts(0).vacant, 0u);
+  EXPECT_TRUE(inv.Verify().ok());
+  // An all-or-nothing batch whose seat claims succeed and whose random part
+  // fails gives its seats back (UntakeTicket refills their empty words).
+  ASSERT_EQ(inv.Release({&seats[0], 2}, 2), 2u);
+  EXPECT_TRUE(inv.Verify().ok());
+  const TicketRef specific[] = {seats[0], seats[1]};
+  const RandomClaim random[] = {{1, 101}};
+  std::vector<TicketRef> bout(103);
+  const BatchResult r =
+      inv.ClaimBatch(BatchClaim{random, specific, true}, 4, bout);
+  EXPECT_EQ(r.claimed, 0u);
+  EXPECT_EQ(inv.Status(seats[0]).state, TicketState::kVacant);
+  EXPECT_EQ(inv.Counts(0).vacant, 2u);
+  EXPECT_TRUE(inv.Verify().ok());
+  ASSERT_EQ(inv.ClaimRandom(0, 2, 5, true, out), 2u);
+  EXPECT_TRUE(inv.Verify().ok());
+  EXPECT_EQ(inv.linear_passes(), 0u);
+}
+
+// A nearly sold-out set: the single vacant ticket is found wherever it is
+// (every word, both ends of each summary word), through the summary alone.
+TEST(LockFreeInventoryTest, LastVacantTicketIsFoundAnywhere) {
+  for (const bool lowest_first : {false, true}) {
+    LockFreeInventory inv(ClaimPolicy{.lowest_first = lowest_first, .seed = 9});
+    constexpr uint32_t kSize = 3 * 64 * 64 + 5;
+    ASSERT_TRUE(inv.AddSet(0, 0, kSize).ok());
+    std::vector<TicketRef> all(kSize);
+    ASSERT_EQ(inv.ClaimRandom(0, kSize, 1, true, all), kSize);
+    TicketRef got[1];
+    for (TicketIndex x = 0; x < kSize; x += (x % 64 == 0 ? 63 : 1)) {
+      const TicketRef t{0, x};
+      ASSERT_EQ(inv.Release({&t, 1}, 1), 1u);
+      ASSERT_EQ(inv.ClaimRandom(0, 1, 1, true, got), 1u) << x;
+      EXPECT_EQ(got[0], t);
+      EXPECT_EQ(inv.ClaimRandom(0, 1, 2, false, got), 0u);
+    }
+    EXPECT_TRUE(inv.Verify().ok());
+    EXPECT_EQ(inv.linear_passes(), 0u);
+  }
+}
+
 }  // namespace
 }  // namespace boxoffice::internal
