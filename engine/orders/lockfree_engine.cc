@@ -215,6 +215,12 @@ class LockFreeEngine final : public Engine, private LoadListener {
           absl::StrCat("Too many orders: at most ", options_.max_orders));
     }
     OrderSlot* slot = orders_.Ensure(index);
+    // Halfway through a chunk, build the next one: exactly one create sees
+    // this index, so the next chunk is rarely built twice by racers.
+    if ((index & (decltype(orders_)::kChunkSize - 1)) ==
+        decltype(orders_)::kChunkSize / 2) {
+      orders_.Prepare(index + decltype(orders_)::kChunkSize);
+    }
     const HolderId holder = static_cast<HolderId>(index + 1);
     const absl::Time now = clock_->Now();
     OrderView view;

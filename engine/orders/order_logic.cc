@@ -8,6 +8,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "boxoffice/errors.h"
 #include "boxoffice/limits.h"
@@ -56,8 +57,8 @@ bool Sellable(const CatalogStore& cat, std::optional<PartnerIndex> partner,
 // keeping the first occurrence (asking twice for a ticket is asking once).
 void ResolveTickets(const CatalogStore& cat,
                     std::optional<PartnerIndex> partner, EventIndex event,
-                    const std::vector<ObjectId>& ids,
-                    std::vector<TicketRef>* out, Problems* problems) {
+                    const std::vector<ObjectId>& ids, TicketRefs* out,
+                    Problems* problems) {
   absl::flat_hash_set<TicketIndex> seen;
   seen.reserve(ids.size());
   for (const ObjectId& id : ids) {
@@ -87,8 +88,7 @@ void ResolveTickets(const CatalogStore& cat,
 // Resolves `random` entries; a set named twice keeps the last count.
 void ResolveRandom(const CatalogStore& cat, std::optional<PartnerIndex> partner,
                    EventIndex event, const std::vector<SetCount>& entries,
-                   std::vector<std::pair<SetIndex, int64_t>>* out,
-                   Problems* problems) {
+                   SetTotals* out, Problems* problems) {
   for (const SetCount& entry : entries) {
     const std::optional<SetIndex> s = cat.FindSet(entry.set);
     if (!s.has_value()) {
@@ -208,7 +208,7 @@ void AppendClaimed(std::span<const TicketRef> refs,
 void ReleaseTickets(const EngineContext& ctx, HolderId holder,
                     std::span<const HeldTicket> tickets) {
   if (tickets.empty()) return;
-  std::vector<TicketRef> refs;
+  absl::InlinedVector<TicketRef, 8> refs;
   refs.reserve(tickets.size());
   for (const HeldTicket& t : tickets) refs.push_back(t.ref);
   const uint32_t released = ctx.inventory->Release(refs, holder);
@@ -349,7 +349,9 @@ void ExecuteCreate(const EngineContext& ctx, HolderId holder,
   Inventory& inv = *ctx.inventory;
   ClaimGap();
   // Random totals count the listed tickets of their set.
-  std::vector<RandomClaim> extra;
+  // Inline: the common order names a set or two, and allocating per
+  // create showed in the lifecycle profile.
+  absl::InlinedVector<RandomClaim, 4> extra;
   size_t extra_total = 0;
   for (const auto& [set, total] : plan.random_totals) {
     int64_t listed = 0;
@@ -359,7 +361,8 @@ void ExecuteCreate(const EngineContext& ctx, HolderId holder,
       extra_total += extra.back().count;
     }
   }
-  std::vector<TicketRef> out(plan.specific.size() + extra_total);
+  absl::InlinedVector<TicketRef, 8> out(plan.specific.size() + extra_total);
+  data->tickets.reserve(out.size());
   if (data->all_or_nothing) {
     const BatchResult r = inv.ClaimBatch(
         BatchClaim{extra, plan.specific, /*all_or_nothing=*/true}, holder, out);
@@ -412,20 +415,21 @@ absl::StatusOr<ChangeOutcome> ExecuteChange(const EngineContext& ctx,
   const CatalogStore& cat = *ctx.catalog;
   Inventory& inv = *ctx.inventory;
   BOXOFFICE_DCHECK(!IsOpen(status) || now < data->expired_after);
-  const std::string oid = data->id.ToString();
+  // Ids are spelled only for error messages, off the common path.
   const auto cannot_change = [&] {
-    return absl::StrCat("Order ", oid, " cannot be changed in status ",
+    return absl::StrCat("Order ", data->id.ToString(),
+                        " cannot be changed in status ",
                         std::string(OrderStatusName(status)));
   };
 
   // 1. Resolve ids (independent problems are listed together).
   Problems problems;
-  std::vector<TicketRef> listed;
+  TicketRefs listed;
   if (request.tickets.has_value()) {
     ResolveTickets(cat, data->vendor, data->event, *request.tickets, &listed,
                    &problems);
   }
-  std::vector<std::pair<SetIndex, int64_t>> totals;
+  SetTotals totals;
   if (request.random.has_value()) {
     ResolveRandom(cat, data->vendor, data->event, *request.random, &totals,
                   &problems);
@@ -472,14 +476,14 @@ absl::StatusOr<ChangeOutcome> ExecuteChange(const EngineContext& ctx,
   const bool executed = status == OrderStatus::kExecuted;
   absl::flat_hash_set<TicketIndex> listed_set;
   for (const TicketRef& r : listed) listed_set.insert(r.ticket);
-  std::vector<TicketRef> to_claim;  // listed tickets not held
+  TicketRefs to_claim;  // listed tickets not held
   if (request.tickets.has_value() && executed) {
     for (const TicketRef& r : listed) {
       if (!held_set.contains(r.ticket)) to_claim.push_back(r);
     }
   }
   // keep[i]: data->tickets[i] survives the tickets step.
-  std::vector<bool> keep(data->tickets.size(), true);
+  absl::InlinedVector<bool, 16> keep(data->tickets.size(), true);
   if (request.tickets.has_value()) {
     for (size_t i = 0; i < data->tickets.size(); ++i) {
       keep[i] = listed_set.contains(data->tickets[i].ref.ticket);
@@ -529,8 +533,8 @@ absl::StatusOr<ChangeOutcome> ExecuteChange(const EngineContext& ctx,
 
   // 4. Claims. Nothing is released before they succeed, so that an
   // all_or_nothing refusal leaves the order exactly as it was.
-  std::vector<TicketRef> claimed;
-  std::vector<std::pair<SetIndex, int64_t>> named_totals;  // max(total, listed)
+  TicketRefs claimed;
+  SetTotals named_totals;  // max(total, listed)
   for (const auto& [set, total] : totals) {
     named_totals.emplace_back(set,
                               std::max(total, count_in(set, listed, ref_in)));
@@ -636,8 +640,9 @@ absl::StatusOr<ChangeOutcome> ExecuteChange(const EngineContext& ctx,
     if (!claimed.empty()) {
       BOXOFFICE_CHECK(inv.Release(claimed, holder) == claimed.size());
     }
-    return MakeError(absl::StatusCode::kFailedPrecondition,
-                     absl::StrCat("Order ", oid, " has no tickets"));
+    return MakeError(
+        absl::StatusCode::kFailedPrecondition,
+        absl::StrCat("Order ", data->id.ToString(), " has no tickets"));
   }
 
   // 7. Commit the ticket list.
@@ -682,7 +687,7 @@ absl::StatusOr<ChangeOutcome> ExecuteChange(const EngineContext& ctx,
         outcome.deadline_moved = true;
         break;
       case OrderStatus::kDone: {
-        std::vector<TicketRef> refs;
+        absl::InlinedVector<TicketRef, 8> refs;
         refs.reserve(data->tickets.size());
         for (const HeldTicket& t : data->tickets) refs.push_back(t.ref);
         // Sold is final: every listed ticket must have been reserved by us.
