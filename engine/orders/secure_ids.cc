@@ -252,11 +252,13 @@ template <class V>
     const V lo = hash & 0xffffffffu;
     const V hi = hash >> 32;
     const V f = (hi * side + ((lo * side) >> 32)) >> 32;
-    V mixed = left + f;
-    // Both terms < side, so one conditional subtraction reduces mod side.
-    mixed -= side & reinterpret_cast<V>(mixed >= side);
+    // (left + f) mod side, both terms < side: if the sum is below side,
+    // sum - side wraps around to above it, so the unsigned minimum picks
+    // the reduced value (one vpminuq, shorter than compare-and-subtract).
+    const V sum = left + f;
+    const V wrapped = sum - side;
     left = right;
-    right = mixed;
+    right = sum < wrapped ? sum : wrapped;
   }
   std::memcpy(block->left, &left, sizeof(V));
   std::memcpy(block->right, &right, sizeof(V));
@@ -265,8 +267,38 @@ template <class V>
 // The kernels: the same body compiled for each instruction set, chosen at
 // run time (the library is built for baseline x86-64). Width 4 for up to 4
 // live lanes, 8 above.
-void ForwardPortable4(LaneBlock* b) { ForwardPassBody<U64x4>(b); }
-void ForwardPortable8(LaneBlock* b) { ForwardPassBody<U64x8>(b); }
+// The portable kernel keeps the first kLive lanes in general-purpose
+// registers, interleaved round by round: without SIMD rotates a vector
+// SipRound is a longer chain than a scalar one, and the scalar lanes still
+// overlap on the out-of-order core. The arithmetic is Round's exactly.
+template <int kLive>
+void ForwardScalarLanes(LaneBlock* block) {
+  static_assert(kLive >= 1 && kLive <= LaneBlock::kLanes);
+  uint64_t left[kLive];
+  uint64_t right[kLive];
+  for (int j = 0; j < kLive; ++j) {
+    left[j] = block->left[j];
+    right[j] = block->right[j];
+  }
+  for (int round = 0; round < FeistelPermutation::kRounds; ++round) {
+    for (int j = 0; j < kLive; ++j) {
+      const uint64_t side = block->side[j];
+      const uint64_t m = right[j] | block->message_high[j] |
+                         (static_cast<uint64_t>(round) << 32);
+      const uint64_t hash = SipOneBlockFromState(block->v0[j], block->v1[j],
+                                                 block->v2[j], block->v3[j], m);
+      const uint64_t f = static_cast<uint64_t>(
+          (static_cast<unsigned __int128>(hash) * side) >> 64);
+      const uint64_t sum = left[j] + f;
+      left[j] = right[j];
+      right[j] = sum >= side ? sum - side : sum;
+    }
+  }
+  for (int j = 0; j < kLive; ++j) {
+    block->left[j] = left[j];
+    block->right[j] = right[j];
+  }
+}
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define BOXOFFICE_X86_KERNELS 1
@@ -314,22 +346,52 @@ Kernel BestKernel() {
 
 using ForwardFn = void (*)(LaneBlock*);
 
-// The pass function for `live` lanes on `kernel` (never kAuto).
-ForwardFn PassFor(Kernel kernel, int live) {
+// A pass function and how many lanes it computes (live lanes plus the
+// padding that fills its vectors).
+struct Pass {
+  ForwardFn fn;
+  int width;
+};
+
+// kAuto's choice for `live` lanes, from measurements on Zen 4 (see
+// docs/benchmarks/timers.md): a SIMD lane's SipRound chain is ~1.3x a
+// scalar one with AVX-512 rotates and longer with AVX2's shift pairs, so
+// few lanes go faster in general-purpose registers, which run 2 chains at
+// ~1.5x the time of one.
+Kernel AutoKernel(int live) {
+  switch (BestKernel()) {
+    case Kernel::kAvx512:
+      return live >= 3 ? Kernel::kAvx512 : Kernel::kPortable;
+    case Kernel::kAvx2:
+      return live >= 4 ? Kernel::kAvx2 : Kernel::kPortable;
+    default:
+      return Kernel::kPortable;
+  }
+}
+
+// The pass for `live` lanes on `kernel`.
+Pass PassFor(Kernel kernel, int live) {
   BOXOFFICE_DCHECK(live >= 1 && live <= LaneBlock::kLanes);
+  if (kernel == Kernel::kAuto) kernel = AutoKernel(live);
   const bool narrow = live <= 4;
   switch (kernel) {
 #if BOXOFFICE_X86_KERNELS
     case Kernel::kAvx512:
-      return narrow ? &ForwardAvx512x4 : &ForwardAvx512x8;
+      return narrow ? Pass{&ForwardAvx512x4, 4} : Pass{&ForwardAvx512x8, 8};
     case Kernel::kAvx2:
-      return narrow ? &ForwardAvx2x4 : &ForwardAvx2x8;
+      return narrow ? Pass{&ForwardAvx2x4, 4} : Pass{&ForwardAvx2x8, 8};
 #endif
-    case Kernel::kPortable:
-      return narrow ? &ForwardPortable4 : &ForwardPortable8;
+    case Kernel::kPortable: {
+      static constexpr ForwardFn kByLive[LaneBlock::kLanes] = {
+          &ForwardScalarLanes<1>, &ForwardScalarLanes<2>,
+          &ForwardScalarLanes<3>, &ForwardScalarLanes<4>,
+          &ForwardScalarLanes<5>, &ForwardScalarLanes<6>,
+          &ForwardScalarLanes<7>, &ForwardScalarLanes<8>};
+      return Pass{kByLive[live - 1], live};
+    }
     default:
       BOXOFFICE_CHECK(false);  // unsupported kernels are refused earlier
-      return nullptr;
+      return Pass{nullptr, 0};
   }
 }
 
@@ -502,7 +564,6 @@ void FeistelPermutation::PermuteMany(std::span<const Lane> lanes,
                                      std::span<uint64_t> out, Kernel kernel) {
   BOXOFFICE_CHECK(out.size() == lanes.size());
   BOXOFFICE_CHECK(KernelSupported(kernel));
-  if (kernel == Kernel::kAuto) kernel = BestKernel();
   constexpr int kLanes = LaneBlock::kLanes;
   LaneBlock block;
   for (size_t group = 0; group < lanes.size(); group += kLanes) {
@@ -530,20 +591,33 @@ void FeistelPermutation::PermuteMany(std::span<const Lane> lanes,
         const FeistelPermutation& perm = *lanes[group + index[0]].perm;
         point[0] = perm.Forward(point[0]);
       } else {
-        for (int j = 0; j < kLanes; ++j) {
-          const int i = j < pending ? j : 0;  // padding repeats lane 0
-          const FeistelPermutation& perm = *lanes[group + index[i]].perm;
+        for (int j = 0; j < pending; ++j) {
+          const FeistelPermutation& perm = *lanes[group + index[j]].perm;
           block.v0[j] = perm.sip_v0_;
           block.v1[j] = perm.sip_v1_;
           block.v2[j] = perm.sip_v2_;
           block.v3[j] = perm.sip_v3_;
           block.message_high[j] = perm.message_high_;
           block.side[j] = perm.side_;
-          BOXOFFICE_DCHECK(point[i] < perm.side_ * perm.side_);
-          block.left[j] = point[i] / perm.side_;
-          block.right[j] = point[i] % perm.side_;
+          BOXOFFICE_DCHECK(point[j] < perm.side_ * perm.side_);
+          block.left[j] = point[j] / perm.side_;
+          block.right[j] = point[j] % perm.side_;
         }
-        PassFor(kernel, pending)(&block);
+        // The kernel computes whole vectors: the lanes up to its width
+        // repeat lane 0 (valid inputs, results ignored).
+        const Pass pass = PassFor(kernel, pending);
+        const int width = pass.width;
+        for (int j = pending; j < width; ++j) {
+          block.v0[j] = block.v0[0];
+          block.v1[j] = block.v1[0];
+          block.v2[j] = block.v2[0];
+          block.v3[j] = block.v3[0];
+          block.message_high[j] = block.message_high[0];
+          block.side[j] = block.side[0];
+          block.left[j] = block.left[0];
+          block.right[j] = block.right[0];
+        }
+        pass.fn(&block);
         for (int j = 0; j < pending; ++j) {
           const uint64_t side = block.side[j];
           BOXOFFICE_DCHECK(block.left[j] < side && block.right[j] < side);

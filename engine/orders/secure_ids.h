@@ -72,9 +72,12 @@ class FeistelPermutation {
     const FeistelPermutation* perm = nullptr;
     uint64_t x = 0;
   };
-  // The instruction set of PermuteMany's kernel. kAuto is the best one the
-  // CPU supports; the others are for tests and benchmarks, and are refused
-  // (CHECK) when !KernelSupported.
+  // How PermuteMany computes a group: kPortable keeps lanes in general-
+  // purpose registers, interleaved; kAvx2 and kAvx512 run them as SIMD
+  // vectors of 4 or 8. kAuto picks, per group, what is fastest on this CPU
+  // for that many lanes (x86: AVX-512 from 3 lanes, AVX2 from 4, else
+  // portable). The explicit ones are for tests and benchmarks and are
+  // refused (CHECK) when !KernelSupported. All give identical results.
   enum class Kernel { kAuto, kPortable, kAvx2, kAvx512 };
   static bool KernelSupported(Kernel kernel);
 
