@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "engine/common/assert.h"
+#include "engine/common/thread_stripe.h"
 
 namespace boxoffice::internal {
 namespace {
@@ -49,6 +50,15 @@ constexpr uint32_t StateOf(uint64_t word) {
   return static_cast<uint32_t>(word & kStateMask);
 }
 
+// The other shared words are pairs of uint32 too: {high, low}.
+constexpr uint64_t PackPair(uint32_t high, uint32_t low) {
+  return (uint64_t{high} << 32) | low;
+}
+constexpr uint32_t HighOf(uint64_t word) {
+  return static_cast<uint32_t>(word >> 32);
+}
+constexpr uint32_t LowOf(uint64_t word) { return static_cast<uint32_t>(word); }
+
 // Where the owner (the PopDue caller) has put a node. Owner-only.
 enum class Where : uint8_t {
   kUnowned = 0,  // free, or scheduled but not yet drained from the inbox
@@ -81,8 +91,15 @@ struct Node {
   uint32_t pos;
   uint16_t list;
   Where where;
+  // The stripe whose thread scheduled the node: the owner returns it to
+  // that stripe's free list, so a thread keeps reusing its own nodes (and
+  // their cache lines). Written by the scheduler before its release push,
+  // read by the owner after the acquire drain. Fits the padding byte.
+  uint8_t home;
 };
 static_assert(std::is_trivially_default_constructible_v<Node>);
+static_assert(sizeof(Node) == 40, "home must fit the padding");
+static_assert(kThreadStripes <= UINT8_MAX, "Node::home is a uint8");
 static_assert(alignof(Node) >= std::atomic_ref<uint64_t>::required_alignment);
 static_assert(alignof(Node) >= std::atomic_ref<uint32_t>::required_alignment);
 
@@ -98,6 +115,9 @@ struct Entry {
 constexpr size_t kKeepCapacity = 4096;
 // How far ahead a cascade prefetches the nodes it is about to write.
 constexpr size_t kPrefetchDistance = 32;
+// Fresh slots a stripe takes from the global counter at once: the counter's
+// line is then written once per 64 first-time Schedules, not per Schedule.
+constexpr uint32_t kMaxFreshBlock = 64;
 
 std::atomic_ref<uint64_t> StateRef(Node& n) {
   return std::atomic_ref<uint64_t>(n.state);
@@ -110,13 +130,63 @@ int64_t ClampMicros(int64_t us) {
   return std::clamp(us, -kMaxMicros, kMaxMicros);
 }
 
+// ceil(d / 1 us), clamped; the same as ToInt64Microseconds(absl::Ceil(d,
+// absl::Microseconds(1))), which costs Schedule ~7 ns (IDivDuration and
+// Trunc out of line). ToInt64Microseconds truncates toward zero, which is
+// the ceiling for d <= 0; for d > 0 a remainder shows as d exceeding the
+// truncated value. The kMaxMicros guard keeps +infinity from overflowing.
+int64_t CeilMicros(absl::Duration d) {
+  int64_t us = absl::ToInt64Microseconds(d);
+  if (us < kMaxMicros && absl::Microseconds(us) < d) ++us;
+  return ClampMicros(us);
+}
+
+// One thread stripe's share of the producer side. Thread-safety: every
+// word is atomic and may be touched by any thread; in the common case only
+// the stripe's own thread writes it (Schedule, Cancel), the owner touches
+// it once per drain and flush, and other stripes' threads only when their
+// own stripe has no free node. The four words share one cache line, which
+// no other stripe writes: a thread that schedules and cancels keeps that
+// one line in its cache. Each word's ordering is argued where it is used.
+struct alignas(64) Stripe {
+  // Treiber stack of free nodes: {tag:32, index:32}. The tag changes on
+  // every successful CAS, so a popper that read index i and its link, then
+  // stalled while i was popped and pushed back (to this or, after a trip,
+  // any stripe), fails its CAS (ABA); 2^32 operations on this head during
+  // one stall would be needed to fool it.
+  std::atomic<uint64_t> free_head{PackPair(0, kNil)};
+  // Fresh indices [next, end) taken from the global counter as a block:
+  // {end:32, next:32}; empty when next == end. Blocks are disjoint ranges
+  // of a counter that only grows, so a word never comes back once left,
+  // and a CAS that succeeds took an index nobody else took.
+  std::atomic<uint64_t> block{0};
+  // Schedule inbox: push-only Treiber stack {pushes:32, index:32}, drained
+  // whole by the owner, so it has no ABA problem (nothing pops one node).
+  // `pushes` counts successful Schedules of this stripe (mod 2^32); the
+  // drain keeps it, so pending() needs no counter of its own.
+  std::atomic<uint64_t> sched_head{PackPair(0, kNil)};
+  // Cancel inbox: same shape, through Node::cancel_next; `pushes` counts
+  // successful Cancels of this stripe.
+  std::atomic<uint64_t> cancel_head{PackPair(0, kNil)};
+};
+static_assert(sizeof(Stripe) == 64, "one cache line per stripe");
+
+// Thread-safety: as TimerWheel. Schedule and Cancel write only their
+// thread's stripe (and the node they own or cancel); everything below
+// "Owner-only state" is touched only while holding busy_.
 class TimerWheelImpl final : public TimerWheel {
  public:
   TimerWheelImpl(const TimerWheelOptions& options, Node* nodes)
       : start_(options.start),
         tick_us_(absl::ToInt64Microseconds(options.tick)),
         capacity_(static_cast<uint32_t>(options.max_timers)),
+        // Small wheels get small blocks, so that their few fresh nodes are
+        // not all parked in the first stripes that ask.
+        fresh_block_(std::clamp<uint32_t>(capacity_ / (4 * kThreadStripes), 1,
+                                          kMaxFreshBlock)),
         nodes_(nodes) {
+    std::fill(std::begin(free_chain_first_), std::end(free_chain_first_), kNil);
+    std::fill(std::begin(free_chain_last_), std::end(free_chain_last_), kNil);
     heap_.reserve(std::min<size_t>(capacity_, kKeepCapacity));
   }
   ~TimerWheelImpl() override { std::free(nodes_); }
@@ -127,15 +197,21 @@ class TimerWheelImpl final : public TimerWheel {
   bool Cancel(TimerHandle handle) override;
   size_t PopDue(absl::Time now, size_t max,
                 std::vector<uint64_t>* due) override;
-  size_t pending() const override {
-    const int64_t n = pending_.load(std::memory_order_relaxed);
-    return n < 0 ? 0 : static_cast<size_t>(n);
-  }
+  size_t pending() const override;
 
  private:
   // ---- Shared, lock-free paths.
-  uint32_t PopFree();
-  void PushScheduled(uint32_t slot);
+  // A free node for a Schedule on `stripe`: its free list, its block, a new
+  // block from the global counter, then every other stripe's free list and
+  // block (at most kThreadStripes - 1 of them). kNil if all are empty.
+  uint32_t TakeNode(uint32_t stripe);
+  uint32_t PopFree(Stripe& stripe);
+  uint32_t TakeFromBlock(Stripe& stripe);
+  uint32_t TakeFreshBlock(Stripe& stripe);
+  // Pushes the chain first..last (linked through Node::link) on `stripe`'s
+  // free list.
+  void PushFree(Stripe& stripe, uint32_t first, uint32_t last);
+  void PushScheduled(Stripe& stripe, uint32_t slot);
 
   // ---- Owner-only (serialized by busy_).
   void DrainInboxes();
@@ -167,34 +243,34 @@ class TimerWheelImpl final : public TimerWheel {
   // Fires a due node just taken out of the heap or the ready list; true if
   // its payload went out (false if a cancel won).
   bool FireOrDrop(uint32_t slot, uint64_t* payload);
-  // Returns a node to the free list (via the local chain flushed at the end
-  // of PopDue). `state_word` is the node's state as the owner last saw it.
+  // Returns a node to its home stripe's free list (via the local chains
+  // flushed at the end of PopDue). `state_word` is the node's state as the
+  // owner last saw it.
   void Recycle(uint32_t slot, uint64_t state_word);
-  void FlushFreeChain();
+  void FlushFreeChains();
 
   const absl::Time start_;
   const int64_t tick_us_;
   const uint32_t capacity_;
-  Node* const nodes_;  // owned; calloc'ed, capacity_ entries
+  const uint32_t fresh_block_;  // in [1, kMaxFreshBlock]
+  Node* const nodes_;           // owned; calloc'ed, capacity_ entries
 
-  // Treiber stack of free nodes: {tag:32, index:32}. The tag changes on
-  // every successful CAS, so a popper that read index i and its link, then
-  // stalled while i was popped and pushed back, fails its CAS (ABA); 2^32
-  // operations during one stall would be needed to fool it.
-  alignas(64) std::atomic<uint64_t> free_head_{PackState(0, kNil)};
-  // Slots never used so far. Handing them out lazily means an idle wheel
-  // with a large max_timers touches no memory.
+  // The producer side, one cache line per thread stripe (see Stripe).
+  Stripe stripes_[kThreadStripes];
+  // Slots never used so far, handed out kThreadStripes-wide in blocks of
+  // fresh_block_ (so this line is written once per block, not per
+  // Schedule). Handing them out lazily means an idle wheel with a large
+  // max_timers touches no memory. May run past capacity_ (each taker adds
+  // at most kMaxFreshBlock), which only means "none left".
   alignas(64) std::atomic<uint64_t> fresh_next_{0};
-  // Schedule inbox: push-only Treiber stack, drained whole by exchange, so
-  // it has no ABA problem (nothing pops a single node).
-  alignas(64) std::atomic<uint32_t> sched_head_{kNil};
-  // Cancel inbox: same shape, through Node::cancel_next.
-  alignas(64) std::atomic<uint32_t> cancel_head_{kNil};
-  alignas(64) std::atomic<int64_t> pending_{0};
   // The owner try-flag, taken by PopDue and by a Schedule that finds the
   // wheel full (to reclaim): acquire on entry and release on exit make each
   // owner's writes to the owner-only state below visible to the next owner.
   alignas(64) std::atomic<bool> busy_{false};
+  // Timers fired so far (mod 2^32), for pending(). Written only by the
+  // owner, once per PopDue (a load and a store, ordered between owners by
+  // busy_); read relaxed by pending(), a statistic.
+  std::atomic<uint32_t> fired_{0};
 
   // ---- Owner-only state.
   // Invariant: a placed node is in ready_ (due at some earlier PopDue's
@@ -219,64 +295,151 @@ class TimerWheelImpl final : public TimerWheel {
   // they skip the remaining cascades, so a PopDue that catches up on a long
   // stretch touches each node once, not once per level. Unordered.
   std::vector<Entry> ready_;
-  uint32_t free_chain_first_ = kNil;
-  uint32_t free_chain_last_ = kNil;
+  // Per home stripe, the chain of nodes recycled by this owner and not yet
+  // pushed to that stripe's free list (kNil when empty).
+  uint32_t free_chain_first_[kThreadStripes];
+  uint32_t free_chain_last_[kThreadStripes];
 };
 
-uint32_t TimerWheelImpl::PopFree() {
-  // Acquire: pairs with the release CAS of FlushFreeChain so that the
-  // owner's writes to the node (its bumped generation, its link) are seen.
-  uint64_t head = free_head_.load(std::memory_order_acquire);
+uint32_t TimerWheelImpl::PopFree(Stripe& stripe) {
+  // Acquire: pairs with the release CAS of PushFree so that the pusher's
+  // writes to the node (its bumped generation, its link) are seen.
+  uint64_t head = stripe.free_head.load(std::memory_order_acquire);
   // Lock-free, not wait-free: each failed CAS means another thread's pop or
-  // push succeeded.
-  while (static_cast<uint32_t>(head) != kNil) {
-    const uint32_t slot = static_cast<uint32_t>(head);
+  // push on this stripe succeeded.
+  while (LowOf(head) != kNil) {
+    const uint32_t slot = LowOf(head);
     BOXOFFICE_DCHECK(slot < capacity_);
     // May be stale if `slot` was popped meanwhile; the tag then fails the CAS.
     const uint32_t next = LinkRef(nodes_[slot]).load(std::memory_order_relaxed);
-    const uint64_t desired = PackState(GenerationOf(head) + 1, next);
+    const uint64_t desired = PackPair(HighOf(head) + 1, next);
     // Success acquire: same pairing as the load (pops are RMWs, so they
     // continue the release sequence of the push they read from).
-    if (free_head_.compare_exchange_weak(head, desired,
-                                         std::memory_order_acquire,
-                                         std::memory_order_acquire)) {
+    if (stripe.free_head.compare_exchange_weak(head, desired,
+                                               std::memory_order_acquire,
+                                               std::memory_order_acquire)) {
       return slot;
     }
   }
-  // Relaxed: fresh nodes are zero from calloc and owned by whoever takes
-  // the index; the counter only has to hand each index out once.
-  if (fresh_next_.load(std::memory_order_relaxed) >= capacity_) return kNil;
-  const uint64_t fresh = fresh_next_.fetch_add(1, std::memory_order_relaxed);
-  return fresh < capacity_ ? static_cast<uint32_t>(fresh) : kNil;
+  return kNil;
 }
 
-void TimerWheelImpl::PushScheduled(uint32_t slot) {
-  Node& n = nodes_[slot];
-  uint32_t head = sched_head_.load(std::memory_order_relaxed);
+uint32_t TimerWheelImpl::TakeFromBlock(Stripe& stripe) {
+  // Relaxed: fresh nodes are zero from calloc (before the wheel was
+  // published) and owned by whoever takes the index; the word only has to
+  // hand each index out once, which its modification order does.
+  uint64_t block = stripe.block.load(std::memory_order_relaxed);
+  // Lock-free: a failed CAS means another thread took an index.
+  while (LowOf(block) < HighOf(block)) {
+    // next + 1 <= end: no carry into the high half.
+    if (stripe.block.compare_exchange_weak(block, block + 1,
+                                           std::memory_order_relaxed,
+                                           std::memory_order_relaxed)) {
+      BOXOFFICE_DCHECK(LowOf(block) < capacity_);
+      return LowOf(block);
+    }
+  }
+  return kNil;
+}
+
+uint32_t TimerWheelImpl::TakeFreshBlock(Stripe& stripe) {
+  // Relaxed: see TakeFromBlock; the counter only has to hand each index out
+  // once. The load keeps a full wheel from pushing the counter on forever.
+  if (fresh_next_.load(std::memory_order_relaxed) >= capacity_) return kNil;
+  const uint64_t base =
+      fresh_next_.fetch_add(fresh_block_, std::memory_order_relaxed);
+  if (base >= capacity_) return kNil;
+  const uint32_t first = static_cast<uint32_t>(base);
+  const uint32_t end =
+      static_cast<uint32_t>(std::min<uint64_t>(base + fresh_block_, capacity_));
+  BOXOFFICE_DCHECK(first < end);
+  if (end - first > 1) {
+    // The rest becomes this stripe's block if it is still empty. A thread
+    // sharing the stripe may have installed its own block meanwhile: then
+    // the rest goes to the free list, so no index is ever lost (capacity
+    // must stay exact).
+    uint64_t block = stripe.block.load(std::memory_order_relaxed);
+    if (LowOf(block) != HighOf(block) ||
+        !stripe.block.compare_exchange_strong(block, PackPair(end, first + 1),
+                                              std::memory_order_relaxed,
+                                              std::memory_order_relaxed)) {
+      for (uint32_t i = first + 1; i + 1 < end; ++i) {
+        LinkRef(nodes_[i]).store(i + 1, std::memory_order_relaxed);
+      }
+      PushFree(stripe, first + 1, end - 1);
+    }
+  }
+  return first;
+}
+
+void TimerWheelImpl::PushFree(Stripe& stripe, uint32_t first, uint32_t last) {
+  BOXOFFICE_DCHECK(first < capacity_);
+  BOXOFFICE_DCHECK(last < capacity_);
+  Node& tail = nodes_[last];
+  uint64_t head = stripe.free_head.load(std::memory_order_relaxed);
   do {
-    LinkRef(n).store(head, std::memory_order_relaxed);
-    // Release: publishes payload, deadline, state and link to the owner's
-    // acquire exchange in DrainInboxes.
-  } while (!sched_head_.compare_exchange_weak(
-      head, slot, std::memory_order_release, std::memory_order_relaxed));
+    LinkRef(tail).store(LowOf(head), std::memory_order_relaxed);
+    // Release: publishes the chain's nodes (bumped generations, links) to
+    // the acquire pops in PopFree.
+  } while (!stripe.free_head.compare_exchange_weak(
+      head, PackPair(HighOf(head) + 1, first), std::memory_order_release,
+      std::memory_order_relaxed));
+}
+
+uint32_t TimerWheelImpl::TakeNode(uint32_t stripe) {
+  BOXOFFICE_DCHECK(stripe < kThreadStripes);
+  Stripe& own = stripes_[stripe];
+  // Recycled nodes first: their lines are likely cached, and fresh ones
+  // stay untouched for as long as possible.
+  uint32_t slot = PopFree(own);
+  if (slot != kNil) return slot;
+  slot = TakeFromBlock(own);
+  if (slot != kNil) return slot;
+  slot = TakeFreshBlock(own);
+  if (slot != kNil) return slot;
+  // Every node has been handed out at least once, and this stripe holds
+  // none: the free ones sit in other stripes (their threads recycled more
+  // than they now use, or died). Bounded: one visit per stripe.
+  for (uint32_t i = 1; i < kThreadStripes; ++i) {
+    Stripe& other = stripes_[(stripe + i) % kThreadStripes];
+    slot = PopFree(other);
+    if (slot != kNil) return slot;
+    slot = TakeFromBlock(other);
+    if (slot != kNil) return slot;
+  }
+  return kNil;
+}
+
+void TimerWheelImpl::PushScheduled(Stripe& stripe, uint32_t slot) {
+  Node& n = nodes_[slot];
+  uint64_t head = stripe.sched_head.load(std::memory_order_relaxed);
+  do {
+    LinkRef(n).store(LowOf(head), std::memory_order_relaxed);
+    // Release: publishes payload, deadline, home, state and link to the
+    // owner's acquire drain in DrainInboxes. The push count rides along.
+  } while (!stripe.sched_head.compare_exchange_weak(
+      head, PackPair(HighOf(head) + 1, slot), std::memory_order_release,
+      std::memory_order_relaxed));
 }
 
 TimerHandle TimerWheelImpl::Schedule(uint64_t payload, absl::Time deadline) {
-  uint32_t slot = PopFree();
+  const uint32_t stripe = ThreadStripe();
+  uint32_t slot = TakeNode(stripe);
   if (slot == kNil) {
     // Cancelled timers hold their nodes until an owner drains the cancel
-    // inbox. Rather than fail while some are waiting (a host that never
+    // inboxes. Rather than fail while some are waiting (a host that never
     // advances the clock would leak capacity), become the owner for one
     // drain, if no PopDue is running (which is reclaiming anyway).
     // Acquire/release: the same hand-off of owner state as in PopDue.
     if (!busy_.exchange(true, std::memory_order_acquire)) {
       DrainInboxes();
-      FlushFreeChain();
+      FlushFreeChains();
       busy_.store(false, std::memory_order_release);
-      slot = PopFree();
+      slot = TakeNode(stripe);
     }
     if (slot == kNil) return TimerHandle{};
   }
+  BOXOFFICE_DCHECK(slot < capacity_);
   Node& n = nodes_[slot];
   // The node is ours until the inbox push: only stale free-list poppers
   // (reading `link`) and stale cancellers (CAS on `state`, which fails
@@ -287,14 +450,12 @@ TimerHandle TimerWheelImpl::Schedule(uint64_t payload, absl::Time deadline) {
   n.payload = payload;
   // Ceil, so that deadline_us <= now_us (with now floored) implies
   // deadline <= now: a timer never fires early, even by a nanosecond.
-  n.deadline_us = ClampMicros(absl::ToInt64Microseconds(
-      absl::Ceil(deadline - start_, absl::Microseconds(1))));
+  n.deadline_us = CeilMicros(deadline - start_);
+  n.home = static_cast<uint8_t>(stripe);
   // Relaxed: the owner reads it after the release push below; a canceller
   // got the handle from us, so it happens after this store.
   StateRef(n).store(PackState(generation, kPending), std::memory_order_relaxed);
-  // Relaxed: a statistic; exact whenever the callers are quiescent.
-  pending_.fetch_add(1, std::memory_order_relaxed);
-  PushScheduled(slot);
+  PushScheduled(stripes_[stripe], slot);
   return TimerHandle{slot, generation};
 }
 
@@ -312,40 +473,83 @@ bool TimerWheelImpl::Cancel(TimerHandle handle) {
           std::memory_order_relaxed, std::memory_order_relaxed)) {
     return false;
   }
-  pending_.fetch_sub(1, std::memory_order_relaxed);
-  // The node stays allocated until the owner drains this notice, so it can
-  // be in the cancel inbox at most once per generation.
-  uint32_t head = cancel_head_.load(std::memory_order_relaxed);
+  // The notice goes to the canceller's stripe, not the scheduler's: only
+  // this thread's line is written. The node stays allocated until the owner
+  // drains this notice, so it is in some cancel inbox at most once per
+  // generation.
+  Stripe& own = stripes_[ThreadStripe()];
+  uint64_t head = own.cancel_head.load(std::memory_order_relaxed);
   do {
-    n.cancel_next = head;
+    n.cancel_next = LowOf(head);
     // Release: publishes cancel_next and the kCancelled word to the owner.
-  } while (!cancel_head_.compare_exchange_weak(
-      head, handle.slot, std::memory_order_release, std::memory_order_relaxed));
+  } while (!own.cancel_head.compare_exchange_weak(
+      head, PackPair(HighOf(head) + 1, handle.slot), std::memory_order_release,
+      std::memory_order_relaxed));
   return true;
 }
 
+size_t TimerWheelImpl::pending() const {
+  // Successful Schedules minus successful Cancels minus fires, mod 2^32:
+  // exact when the callers are quiescent, since the true value is at most
+  // capacity_ <= 2^30 < 2^31. Relaxed, like any statistic: mid-flight the
+  // stripes are read at different instants, hence the clamp.
+  uint32_t sum = 0u - fired_.load(std::memory_order_relaxed);
+  for (const Stripe& stripe : stripes_) {
+    sum += HighOf(stripe.sched_head.load(std::memory_order_relaxed));
+    sum -= HighOf(stripe.cancel_head.load(std::memory_order_relaxed));
+  }
+  const int32_t n = static_cast<int32_t>(sum);
+  return n < 0 ? 0 : static_cast<size_t>(n);
+}
+
+// Takes a whole inbox chain, keeping the push count. fetch_or with the low
+// half all ones sets the index to kNil in one RMW. Acquire: pairs with the
+// producers' release pushes. The relaxed peek skips idle stripes without
+// writing their lines; it still sees every push that happened before this
+// drain (read-read coherence after the previous owner's drain, which
+// busy_ orders before us).
+uint32_t TakeInbox(std::atomic<uint64_t>& head) {
+  if (LowOf(head.load(std::memory_order_relaxed)) == kNil) return kNil;
+  return LowOf(head.fetch_or(kNil, std::memory_order_acquire));
+}
+
 void TimerWheelImpl::DrainInboxes() {
-  // Cancel notices first: a notice taken now whose schedule notice is taken
-  // just below is then resolved in this call rather than the next.
-  // Acquire (both): pairs with the producers' release pushes.
-  uint32_t cancelled = cancel_head_.exchange(kNil, std::memory_order_acquire);
-  uint32_t scheduled = sched_head_.exchange(kNil, std::memory_order_acquire);
-  // Each chain holds distinct nodes, so its length is at most capacity_.
+  // Every stripe's cancel notices first, then every stripe's schedule
+  // notices: a Cancel happens after the Schedule that returned its handle,
+  // so a cancel notice taken here has its schedule notice taken below (its
+  // push happened before our acquire of the cancel chain), and the pair is
+  // resolved in this call rather than the next.
+  uint32_t cancelled[kThreadStripes];
+  uint32_t scheduled[kThreadStripes];
+  for (uint32_t s = 0; s < kThreadStripes; ++s) {
+    cancelled[s] = TakeInbox(stripes_[s].cancel_head);
+  }
+  for (uint32_t s = 0; s < kThreadStripes; ++s) {
+    scheduled[s] = TakeInbox(stripes_[s].sched_head);
+  }
+  // Each node is in at most one schedule chain and one cancel chain, so
+  // each kind totals at most capacity_ over all stripes.
   uint32_t walked = 0;
-  while (scheduled != kNil) {
-    BOXOFFICE_CHECK(++walked <= capacity_);
-    // Read the link first: placing or recycling the node reuses it.
-    const uint32_t next =
-        LinkRef(nodes_[scheduled]).load(std::memory_order_relaxed);
-    OnScheduled(scheduled);
-    scheduled = next;
+  for (uint32_t s = 0; s < kThreadStripes; ++s) {
+    uint32_t slot = scheduled[s];
+    while (slot != kNil) {
+      BOXOFFICE_CHECK(++walked <= capacity_);
+      // Read the link first: placing or recycling the node reuses it.
+      const uint32_t next =
+          LinkRef(nodes_[slot]).load(std::memory_order_relaxed);
+      OnScheduled(slot);
+      slot = next;
+    }
   }
   walked = 0;
-  while (cancelled != kNil) {
-    BOXOFFICE_CHECK(++walked <= capacity_);
-    const uint32_t next = nodes_[cancelled].cancel_next;
-    OnCancelled(cancelled);
-    cancelled = next;
+  for (uint32_t s = 0; s < kThreadStripes; ++s) {
+    uint32_t slot = cancelled[s];
+    while (slot != kNil) {
+      BOXOFFICE_CHECK(++walked <= capacity_);
+      const uint32_t next = nodes_[slot].cancel_next;
+      OnCancelled(slot);
+      slot = next;
+    }
   }
 }
 
@@ -653,12 +857,11 @@ bool TimerWheelImpl::FireOrDrop(uint32_t slot, uint64_t* payload) {
     // Decides fire against a racing Cancel (see Cancel). Going straight to
     // {generation + 1, kFree} also retires every handle to this timer.
     // Relaxed: the payload is owner-read data; the node reaches other
-    // threads only through FlushFreeChain's release CAS.
+    // threads only through PushFree's release CAS.
     if (StateRef(n).compare_exchange_strong(
             word, PackState(generation + 1, kFree), std::memory_order_relaxed,
             std::memory_order_relaxed)) {
       *payload = n.payload;
-      pending_.fetch_sub(1, std::memory_order_relaxed);
       Recycle(slot, PackState(generation + 1, kFree));
       return true;
     }
@@ -681,24 +884,21 @@ void TimerWheelImpl::Recycle(uint32_t slot, uint64_t state_word) {
     BOXOFFICE_DCHECK(StateOf(state_word) == kFree);
   }
   n.where = Where::kUnowned;
-  LinkRef(n).store(free_chain_first_, std::memory_order_relaxed);
-  if (free_chain_first_ == kNil) free_chain_last_ = slot;
-  free_chain_first_ = slot;
+  const uint32_t home = n.home;
+  BOXOFFICE_CHECK(home < kThreadStripes);
+  LinkRef(n).store(free_chain_first_[home], std::memory_order_relaxed);
+  if (free_chain_first_[home] == kNil) free_chain_last_[home] = slot;
+  free_chain_first_[home] = slot;
 }
 
-void TimerWheelImpl::FlushFreeChain() {
-  if (free_chain_first_ == kNil) return;
-  Node& last = nodes_[free_chain_last_];
-  uint64_t head = free_head_.load(std::memory_order_relaxed);
-  do {
-    LinkRef(last).store(static_cast<uint32_t>(head), std::memory_order_relaxed);
-    // Release: publishes the recycled nodes (bumped generations, links) to
-    // the acquire pops in PopFree.
-  } while (!free_head_.compare_exchange_weak(
-      head, PackState(GenerationOf(head) + 1, free_chain_first_),
-      std::memory_order_release, std::memory_order_relaxed));
-  free_chain_first_ = kNil;
-  free_chain_last_ = kNil;
+void TimerWheelImpl::FlushFreeChains() {
+  // One CAS per stripe that got nodes back in this call.
+  for (uint32_t s = 0; s < kThreadStripes; ++s) {
+    if (free_chain_first_[s] == kNil) continue;
+    PushFree(stripes_[s], free_chain_first_[s], free_chain_last_[s]);
+    free_chain_first_[s] = kNil;
+    free_chain_last_[s] = kNil;
+  }
 }
 
 size_t TimerWheelImpl::PopDue(absl::Time now, size_t max,
@@ -766,8 +966,12 @@ size_t TimerWheelImpl::PopDue(absl::Time now, size_t max,
     }
     AdvanceTo(next, now_us);
   }
-  FlushFreeChain();
+  FlushFreeChains();
   BOXOFFICE_DCHECK(out <= max);
+  // out counts exactly the fires of this call (FireOrDrop returned true).
+  fired_.store(
+      fired_.load(std::memory_order_relaxed) + static_cast<uint32_t>(out),
+      std::memory_order_relaxed);
   busy_.store(false, std::memory_order_release);
   return out;
 }

@@ -88,6 +88,20 @@ TEST(TimerWheel, SubMicrosecondDeadlineRoundsUpNotDown) {
   EXPECT_THAT(Pop(*wheel, At(11)), ElementsAre(1u));
 }
 
+TEST(TimerWheel, SubMicrosecondDeadlinesRoundUpBeforeTheStartToo) {
+  // Before the start the microsecond count is negative: -1.5 us must become
+  // -1 us (the ceiling), not -2 us (which would fire it 0.5 us early).
+  auto wheel = MakeWheel();
+  wheel->Schedule(1, At(-2) + absl::Nanoseconds(500));
+  wheel->Schedule(2, At(-3));
+  wheel->Schedule(3, At(5) - absl::Nanoseconds(1));
+  EXPECT_THAT(Pop(*wheel, At(-3)), ElementsAre(2u));
+  EXPECT_THAT(Pop(*wheel, At(-2)), IsEmpty());
+  EXPECT_THAT(Pop(*wheel, At(-1)), ElementsAre(1u));
+  EXPECT_THAT(Pop(*wheel, At(5) - absl::Nanoseconds(2)), IsEmpty());
+  EXPECT_THAT(Pop(*wheel, At(5)), ElementsAre(3u));
+}
+
 TEST(TimerWheel, EntriesOfTheCurrentTickWaitForTheirOwnDeadline) {
   // Tick 1 ms: deadlines 100, 400 and 900 us share tick 0, and 1000 us is
   // the next tick; each fires at its own microsecond.
