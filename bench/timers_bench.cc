@@ -19,7 +19,24 @@
 //                                 batches of 65536; manual time covers only
 //                                 the PopDue calls.
 //   BM_ReferencePopDue1M          the same from the multimap.
-//   BM_Barcode / BM_Code          one token from a sequence number.
+//   BM_Barcode / BM_Code          one token from a sequence number, as a
+//                                 std::string (the scalar API).
+//   BM_BarcodeValueReference      one barcode number computed as before the
+//                                 precomputed SipHash state: a fresh
+//                                 SipHash24Short per round (the reference
+//                                 for BM_BarcodeValue).
+//   BM_BarcodeValue               one barcode number, scalar.
+//   BM_MintScalar/N               an order's numbers the scalar way: N
+//                                 BarcodeValue + 1 CodeValue in a row
+//                                 (N = 2: the 2-ticket order; 6; 16).
+//   BM_MintBatch/N                the same N + 1 numbers from one
+//                                 MintOrder call (lanes in lockstep).
+//   BM_MintBatchKernel/N/K        MintOrder's batch through PermuteMany on
+//                                 kernel K (1 portable, 2 AVX2, 3 AVX-512).
+//   BM_MintStringsScalar/N        what order_logic did at `done`: N
+//                                 Barcode() + 1 Code() strings.
+//   BM_MintStringsBatch/N         MintOrder, then FormatBarcode/FormatCode
+//                                 into the same strings.
 #include <time.h>
 
 #include <algorithm>
@@ -30,6 +47,8 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <span>
+#include <string>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
@@ -264,6 +283,157 @@ void BM_Code(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_Code);
+
+// The round function as first written (SipHash24Short from the key each
+// round, 128-bit Lemire product), for the 17-digit domain: the reference
+// that the precomputed-state rounds are measured against.
+uint64_t ReferenceBarcodeValue(const SipKey& key, uint64_t x) {
+  constexpr uint64_t kSide = 316'227'767;  // ceil(sqrt(10^17))
+  uint64_t y = x;
+  do {
+    uint64_t left = y / kSide, right = y % kSide;
+    for (int round = 0; round < FeistelPermutation::kRounds; ++round) {
+      const uint64_t message =
+          right | (static_cast<uint64_t>(round) << 32) | (uint64_t{1} << 40);
+      const uint64_t hash = SipHash24Short(key, message, 6);
+      uint64_t mixed =
+          left + static_cast<uint64_t>(
+                     (static_cast<unsigned __int128>(hash) * kSide) >> 64);
+      if (mixed >= kSide) mixed -= kSide;
+      left = right;
+      right = mixed;
+    }
+    y = left * kSide + right;
+  } while (y >= kBarcodeDomain);
+  return y;
+}
+
+void BM_BarcodeValueReference(benchmark::State& state) {
+  const SipKey key{SecureRandom64(), SecureRandom64()};
+  // Same key as a TokenGenerator would use: the values must agree.
+  const TokenGenerator tokens(key.k0, key.k1);
+  BOXOFFICE_CHECK(ReferenceBarcodeValue(key, 12345) ==
+                  tokens.BarcodeValue(12345));
+  uint64_t i = 0;
+  for (auto _ : state)
+    benchmark::DoNotOptimize(ReferenceBarcodeValue(key, i++));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_BarcodeValueReference);
+
+void BM_BarcodeValue(benchmark::State& state) {
+  const TokenGenerator tokens;
+  uint64_t i = 0;
+  for (auto _ : state) benchmark::DoNotOptimize(tokens.BarcodeValue(i++));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_BarcodeValue);
+
+// The mint benchmarks: one iteration is one order of N tickets; tickets and
+// orders take fresh consecutive sequences, as in the engine.
+constexpr int kMaxMintTickets = 16;
+
+void BM_MintScalar(benchmark::State& state) {
+  const TokenGenerator tokens;
+  const int n = static_cast<int>(state.range(0));
+  uint64_t ticket = 0, order = 0;
+  uint64_t barcodes[kMaxMintTickets];
+  for (auto _ : state) {
+    for (int i = 0; i < n; ++i) barcodes[i] = tokens.BarcodeValue(ticket++);
+    benchmark::DoNotOptimize(barcodes);
+    benchmark::DoNotOptimize(tokens.CodeValue(order++));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_MintScalar)->Arg(2)->Arg(6)->Arg(16);
+
+void BM_MintBatch(benchmark::State& state) {
+  const TokenGenerator tokens;
+  const int n = static_cast<int>(state.range(0));
+  uint64_t ticket = 0, order = 0;
+  uint64_t sequences[kMaxMintTickets];
+  uint64_t barcodes[kMaxMintTickets];
+  uint64_t code;
+  for (auto _ : state) {
+    for (int i = 0; i < n; ++i) sequences[i] = ticket++;
+    tokens.MintOrder(std::span<const uint64_t>(sequences, n), order++,
+                     std::span<uint64_t>(barcodes, n), &code);
+    benchmark::DoNotOptimize(barcodes);
+    benchmark::DoNotOptimize(code);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_MintBatch)->Arg(2)->Arg(6)->Arg(16);
+
+void BM_MintBatchKernel(benchmark::State& state) {
+  using Kernel = FeistelPermutation::Kernel;
+  const int n = static_cast<int>(state.range(0));
+  const Kernel kernel = static_cast<Kernel>(state.range(1));
+  if (!FeistelPermutation::KernelSupported(kernel)) {
+    state.SkipWithError("kernel not supported by this CPU");
+    return;
+  }
+  const TokenGenerator tokens;
+  uint64_t ticket = 0, order = 0;
+  FeistelPermutation::Lane lanes[FeistelPermutation::kBatchLanes];
+  uint64_t out[FeistelPermutation::kBatchLanes];
+  BOXOFFICE_CHECK(n + 1 <= FeistelPermutation::kBatchLanes);
+  for (auto _ : state) {
+    lanes[0] = {&tokens.code_permutation(), order++};
+    for (int i = 1; i <= n; ++i) {
+      lanes[i] = {&tokens.barcode_permutation(), ticket++};
+    }
+    FeistelPermutation::PermuteMany(
+        std::span<const FeistelPermutation::Lane>(lanes, n + 1),
+        std::span<uint64_t>(out, n + 1), kernel);
+    benchmark::DoNotOptimize(out);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_MintBatchKernel)->ArgsProduct({{2, 6}, {1, 2, 3}});
+
+void BM_MintStringsScalar(benchmark::State& state) {
+  const TokenGenerator tokens;
+  const int n = static_cast<int>(state.range(0));
+  uint64_t ticket = 0, order = 0;
+  std::vector<std::string> barcodes(n);
+  std::string code;
+  for (auto _ : state) {
+    for (int i = 0; i < n; ++i) barcodes[i] = tokens.Barcode(ticket++);
+    code = tokens.Code(order++);
+    benchmark::DoNotOptimize(barcodes.data());
+    benchmark::DoNotOptimize(code.data());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_MintStringsScalar)->Arg(2)->Arg(6);
+
+void BM_MintStringsBatch(benchmark::State& state) {
+  const TokenGenerator tokens;
+  const int n = static_cast<int>(state.range(0));
+  uint64_t ticket = 0, order = 0;
+  uint64_t sequences[kMaxMintTickets];
+  uint64_t values[kMaxMintTickets];
+  uint64_t code_value;
+  std::vector<std::string> barcodes(n);
+  std::string code;
+  for (auto _ : state) {
+    for (int i = 0; i < n; ++i) sequences[i] = ticket++;
+    tokens.MintOrder(std::span<const uint64_t>(sequences, n), order++,
+                     std::span<uint64_t>(values, n), &code_value);
+    // Fresh strings each time, as the engine's HeldTicket gets.
+    for (int i = 0; i < n; ++i) {
+      barcodes[i] = std::string(kBarcodeDigits, '0');
+      TokenGenerator::FormatBarcode(values[i], barcodes[i].data());
+    }
+    code = std::string(kCodeChars, '0');
+    TokenGenerator::FormatCode(code_value, code.data());
+    benchmark::DoNotOptimize(barcodes.data());
+    benchmark::DoNotOptimize(code.data());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_MintStringsBatch)->Arg(2)->Arg(6);
 
 void BM_SecureRandom64(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(SecureRandom64());
