@@ -4,7 +4,8 @@
 // every stripe. Cases: 4 producers (no two share a stripe) and 20 (more
 // threads than stripes, so some share one); capacity exhaustion when the
 // free nodes sit in other stripes' free lists, in their blocks of fresh
-// slots, or in their cancel inboxes; and reclaiming with no PopDue at all.
+// slots, or in their cancel inboxes; threads of one stripe racing to
+// install fresh blocks; and reclaiming with no PopDue at all.
 // Checked for every timer: fired exactly once or cancelled exactly once,
 // never early; pending() exact at every quiescent point; and the full
 // capacity, no more, schedulable again at the end (no slot lost or
@@ -290,6 +291,101 @@ TEST(TimerWheelStripes, FullWheelTakesOtherStripesFreshBlocks) {
   EXPECT_EQ(ScheduleUntilFull(*wheel, kFarFuture, kCapacity),
             kCapacity - kThreadStripes);
   EXPECT_EQ(wheel->pending(), kCapacity);
+}
+
+TEST(TimerWheelStripes, ConcurrentFillHandsOutEverySlotExactlyOnce) {
+  // 32 threads (two per stripe) fill an empty wheel at once, so threads of
+  // one stripe race to take and install blocks of fresh slots; the rest of
+  // a block that lost the race must reach the free list, not be dropped.
+  constexpr size_t kCapacity = 8192;
+  constexpr int kThreads = 2 * kThreadStripes;
+  auto wheel = MakeWheel(kCapacity);
+  std::vector<std::vector<TimerHandle>> handles(kThreads);
+  std::barrier start(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      start.arrive_and_wait();
+      for (size_t i = 0; i <= kCapacity; ++i) {
+        const TimerHandle h = wheel->Schedule(i, kFarFuture);
+        if (!h.valid()) break;
+        handles[t].push_back(h);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  // A refusal can be transient (a block in the hands of a thread about to
+  // install it), so top up from here; the total must be exact.
+  std::set<uint32_t> slots;
+  size_t accepted = 0;
+  for (const auto& per_thread : handles) {
+    accepted += per_thread.size();
+    for (const TimerHandle h : per_thread) slots.insert(h.slot);
+  }
+  EXPECT_EQ(slots.size(), accepted) << "a slot was handed out twice";
+  EXPECT_EQ(accepted + ScheduleUntilFull(*wheel, kFarFuture, kCapacity),
+            kCapacity);
+  EXPECT_EQ(wheel->pending(), kCapacity);
+}
+
+TEST(TimerWheelStripes, TwoThreadsOfOneStripeRaceForFreshBlocks) {
+  // Of 17 threads two share a stripe (pigeonhole); only that pair fills
+  // fresh wheels, running at once on the two cores: their shared block
+  // runs dry for both at the same moment, so both take a new block and one
+  // of them loses the install and must put its rest on the free list.
+  constexpr int kThreads = kThreadStripes + 1;
+  constexpr size_t kCapacity = size_t{1} << 14;
+  const int rounds = static_cast<int>(testing::Scaled(200, 20));
+  std::vector<uint32_t> stripe_of(kThreads);
+  std::barrier drawn(kThreads);
+  std::barrier pair_sync(2);
+  std::unique_ptr<TimerWheel> wheel;
+  std::vector<std::vector<TimerHandle>> handles(2);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      stripe_of[t] = ThreadStripe();
+      drawn.arrive_and_wait();
+      // The pair: the first two threads with the same stripe.
+      int role = -1;
+      for (int a = 0; a < kThreads && role < 0; ++a) {
+        for (int b = a + 1; b < kThreads; ++b) {
+          if (stripe_of[a] != stripe_of[b]) continue;
+          if (t == a) role = 0;
+          if (t == b) role = 1;
+          if (role < 0) role = 2;  // a pair exists and it is not us
+          break;
+        }
+      }
+      if (role != 0 && role != 1) return;
+      for (int r = 0; r < rounds; ++r) {
+        if (role == 0) wheel = MakeWheel(kCapacity);
+        handles[role].clear();
+        pair_sync.arrive_and_wait();
+        for (size_t i = 0; i <= kCapacity; ++i) {
+          const TimerHandle h = wheel->Schedule(i, kFarFuture);
+          if (!h.valid()) break;
+          handles[role].push_back(h);
+        }
+        pair_sync.arrive_and_wait();
+        if (role == 0) {
+          std::set<uint32_t> slots;
+          for (const auto& per_thread : handles) {
+            for (const TimerHandle h : per_thread) slots.insert(h.slot);
+          }
+          const size_t accepted = handles[0].size() + handles[1].size();
+          EXPECT_EQ(slots.size(), accepted) << "round " << r;
+          EXPECT_EQ(accepted + ScheduleUntilFull(*wheel, kFarFuture, kCapacity),
+                    kCapacity)
+              << "round " << r;
+        }
+        pair_sync.arrive_and_wait();
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  const std::set<uint32_t> distinct(stripe_of.begin(), stripe_of.end());
+  EXPECT_LT(distinct.size(), static_cast<size_t>(kThreads));
 }
 
 TEST(TimerWheelStripes, FullWheelReclaimsCancelsFromEveryStripesInbox) {
