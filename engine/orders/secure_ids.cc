@@ -569,11 +569,10 @@ void FeistelPermutation::PermuteMany(std::span<const Lane> lanes,
   for (size_t group = 0; group < lanes.size(); group += kLanes) {
     const int count =
         static_cast<int>(std::min<size_t>(kLanes, lanes.size() - group));
-    // Pending lanes of this group: their index in the group, the point to
-    // push through the next pass, and how many walking passes they took.
+    // Pending lanes of this group: their index in the group and the point
+    // to push through the next pass.
     std::array<int, kLanes> index;
     std::array<uint64_t, kLanes> point;
-    std::array<uint64_t, kLanes> walked{};
     for (int i = 0; i < count; ++i) {
       const Lane& lane = lanes[group + i];
       BOXOFFICE_DCHECK(lane.perm != nullptr);
@@ -581,11 +580,11 @@ void FeistelPermutation::PermuteMany(std::span<const Lane> lanes,
       index[i] = i;
       point[i] = lane.x;
     }
-    // Each pass finishes or advances every pending lane along its cycle;
-    // the CHECK below bounds each lane's walk as Permute does, so the loop
-    // ends.
+    // Each pass finishes or advances every pending lane one step along its
+    // cycle, so a lane still pending after pass p has walked p steps; the
+    // CHECK below bounds that as Permute does, so the loop ends.
     int pending = count;
-    while (pending > 0) {
+    for (uint64_t pass = 0; pending > 0; ++pass) {
       if (pending == 1) {
         // Nothing to interleave with: the scalar pass is the shortest.
         const FeistelPermutation& perm = *lanes[group + index[0]].perm;
@@ -633,8 +632,7 @@ void FeistelPermutation::PermuteMany(std::span<const Lane> lanes,
           continue;
         }
         // Cycle walking, as in Permute.
-        BOXOFFICE_CHECK(walked[i] <= perm.side_ * perm.side_ - perm.domain_);
-        ++walked[i];
+        BOXOFFICE_CHECK(pass <= perm.side_ * perm.side_ - perm.domain_);
         index[still] = i;
         point[still] = point[j];
         ++still;
