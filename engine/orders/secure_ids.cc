@@ -200,6 +200,7 @@ template <class T>
   return v0 ^ v1 ^ v2 ^ v3;
 }
 
+// Not shared: each PermuteMany call has its own on the stack.
 // The batch kernel's view of up to FeistelPermutation::kBatchLanes lanes,
 // one array per field so that a vector load picks a field of consecutive
 // lanes. Lanes past the live ones repeat lane 0 (valid inputs whose

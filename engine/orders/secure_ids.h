@@ -67,7 +67,8 @@ class FeistelPermutation {
   // batches are cut into groups of this many.
   static constexpr int kBatchLanes = 8;
 
-  // One input of a batch: wants perm->Permute(x). perm is borrowed.
+  // One input of a batch: wants perm->Permute(x). perm is borrowed and must
+  // outlive the call. A plain value; thread-safety is the caller's.
   struct Lane {
     const FeistelPermutation* perm = nullptr;
     uint64_t x = 0;
