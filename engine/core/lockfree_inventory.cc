@@ -262,8 +262,10 @@ uint32_t LockFreeInventory::Reserve(SetPool& p, uint32_t need, bool exact,
   }
 }
 
-void LockFreeInventory::TakeFromWord(SetPool& p, uint32_t word, uint32_t& k,
-                                     uint32_t state, TicketRef*& out) {
+// Inlined into TakeBits' three call sites so that k and out stay in
+// registers (out of line it cost ~3 ns per claim in the 1-ticket benchmark).
+[[gnu::always_inline]] inline void LockFreeInventory::TakeFromWord(
+    SetPool& p, uint32_t word, uint32_t& k, uint32_t state, TicketRef*& out) {
   BOXOFFICE_DCHECK(word < p.words);
   BOXOFFICE_DCHECK(k > 0);
   // Relaxed: a stale zero only makes us move on (and NoteEmpty re-reads
@@ -319,6 +321,12 @@ void LockFreeInventory::TakeBits(SetPool& p, uint32_t k, uint32_t state,
                 ((core::NextRandom(policy_.seed, owner_id_) >> 32) * p.words) >>
                 32);
   BOXOFFICE_DCHECK(start < p.words);
+  // Fast path: while the set is far from sold out the start word itself
+  // almost always has bits, and trying it first costs what the claim cost
+  // before the summary existed (one load, one CAS). In a nearly sold-out set
+  // it is one wasted load of a word the summary pass would skip.
+  TakeFromWord(p, start, k, state, out);
+  if (k == 0) return;
   const uint32_t start_s = start / 64;
   const uint64_t from_start = ~uint64_t{0} << (start % 64);
   // Invariant I guarantees k set bits exist at every moment. A round is one

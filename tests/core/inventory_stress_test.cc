@@ -521,7 +521,7 @@ class SparseStress {
 
 TEST(InventoryStressTest, SparsePoolPairsNeverFalselySoldOut) {
   SparseStress stress(/*demand=*/2, /*seed=*/21);
-  stress.Run(Scaled(2'000'000, 20'000), 10);
+  stress.Run(Scaled(5'000'000, 20'000), 10);
 }
 
 // Demand 1 with supply kSparseThreads: whenever the other threads hold
@@ -529,7 +529,7 @@ TEST(InventoryStressTest, SparsePoolPairsNeverFalselySoldOut) {
 // 13K-ticket set, wherever it wandered.
 TEST(InventoryStressTest, SparsePoolLastTicketAlwaysFound) {
   SparseStress stress(/*demand=*/1, /*seed=*/22);
-  stress.Run(Scaled(2'000'000, 20'000), 10);
+  stress.Run(Scaled(5'000'000, 20'000), 10);
 }
 
 // ---------------------------------------------------------------------------
@@ -658,16 +658,16 @@ void SummaryStallHook(void* arg, LockFreeInventory::HookPoint point, SetIndex) {
   c->resume.store(false);
 }
 
-// A set of two words, all held but ticket 5 (word 0). The victim claims it,
-// emptying word 0, and parks at `park_at`; ticket 6 is then released into
-// word 0.
+// A set of two words, all held but ticket 69 (word 1; lowest-first claims
+// start at word 0, which is empty, so they reach word 1 only through the
+// summary or the linear fallback). The victim claims it, emptying word 1,
+// and parks at `park_at`; ticket 70 is then released into word 1.
 struct SummaryRace {
   explicit SummaryRace(LockFreeInventory::HookPoint park_at) {
     EXPECT_TRUE(inv.AddSet(0, 0, 128).ok());
     TicketRef all[128];
     EXPECT_EQ(inv.ClaimRandom(0, 128, 1, true, all), 128u);
-    const TicketRef five{0, 5};
-    EXPECT_EQ(inv.Release({&five, 1}, 1), 1u);
+    EXPECT_EQ(inv.Release({&first, 1}, 1), 1u);
     stall.park_at.store(static_cast<int>(park_at));
     inv.set_test_hook(&SummaryStallHook, &stall);
     victim = std::thread([this] {
@@ -676,13 +676,13 @@ struct SummaryRace {
     });
     while (stall.parks.load() < 1) std::this_thread::yield();
     EXPECT_EQ(inv.Counts(0).vacant, 0u);
-    EXPECT_EQ(inv.Release({&six, 1}, 1), 1u);
+    EXPECT_EQ(inv.Release({&second, 1}, 1), 1u);
   }
   void Finish() {
     stall.resume.store(true);
     victim.join();
     EXPECT_EQ(victim_got, 1u);
-    EXPECT_EQ(victim_out[0], (TicketRef{0, 5}));
+    EXPECT_EQ(victim_out[0], first);
   }
 
   LockFreeInventory inv{ClaimPolicy{.lowest_first = true}};
@@ -690,12 +690,13 @@ struct SummaryRace {
   std::thread victim;
   uint32_t victim_got = 0;
   TicketRef victim_out[1];
-  const TicketRef six{0, 6};
+  const TicketRef first{0, 69};
+  const TicketRef second{0, 70};
 };
 
 // Refilled before the clear (the releaser saw the bit still set and so did
 // not set it): the claimer's re-read after its clear must put the bit back,
-// or word 0 would stay non-empty and unhinted.
+// or word 1 would stay non-empty and unhinted.
 TEST(InventoryStressTest, SummaryReReadRestoresARefilledWord) {
   SummaryRace race(LockFreeInventory::HookPoint::kBeforeSummaryClear);
   race.Finish();
@@ -703,11 +704,11 @@ TEST(InventoryStressTest, SummaryReReadRestoresARefilledWord) {
   EXPECT_TRUE(v.ok()) << v.message();
   TicketRef got[1];
   EXPECT_EQ(race.inv.ClaimRandom(0, 1, 3, true, got), 1u);
-  EXPECT_EQ(got[0], race.six);
+  EXPECT_EQ(got[0], race.second);
   EXPECT_EQ(race.inv.linear_passes(), 0u);
 }
 
-// Parked between the clear and the re-read, after the refill: word 0 is
+// Parked between the clear and the re-read, after the refill: word 1 is
 // non-empty with its summary bit clear, and a claimer that reserved the
 // refilled unit must still get it (the linear fallback), not spin or fail.
 TEST(InventoryStressTest, ClaimFindsATicketHiddenFromTheSummary) {
@@ -718,7 +719,7 @@ TEST(InventoryStressTest, ClaimFindsATicketHiddenFromTheSummary) {
   while (race.stall.parks.load() < 2) std::this_thread::yield();
   TicketRef got[1];
   EXPECT_EQ(race.inv.ClaimRandom(0, 1, 3, true, got), 1u);
-  EXPECT_EQ(got[0], race.six);
+  EXPECT_EQ(got[0], race.second);
   EXPECT_EQ(race.inv.linear_passes(), 1u);
   race.Finish();
   const absl::Status v = race.inv.Verify();
