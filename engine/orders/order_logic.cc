@@ -692,11 +692,21 @@ absl::StatusOr<ChangeOutcome> ExecuteChange(const EngineContext& ctx,
         for (const HeldTicket& t : data->tickets) refs.push_back(t.ref);
         // Sold is final: every listed ticket must have been reserved by us.
         BOXOFFICE_CHECK(inv.Sell(refs, holder) == refs.size());
-        for (HeldTicket& t : data->tickets) {
-          // A ticket is sold at most once, so its index is a unique seq.
-          t.barcode = ctx.tokens->Barcode(t.ref.ticket);
+        // A ticket is sold at most once, so its index is a unique
+        // sequence; so is the holder for the order's code. Minted in one
+        // batch: the tokens' rounds are independent chains that overlap.
+        absl::InlinedVector<uint64_t, 8> seqs;
+        absl::InlinedVector<uint64_t, 8> barcodes(data->tickets.size());
+        seqs.reserve(data->tickets.size());
+        for (const HeldTicket& t : data->tickets) seqs.push_back(t.ref.ticket);
+        uint64_t code = 0;
+        ctx.tokens->MintOrder(seqs, holder, std::span<uint64_t>(barcodes),
+                              &code);
+        for (size_t i = 0; i < data->tickets.size(); ++i) {
+          data->tickets[i].barcode = barcodes[i];
         }
-        data->code = ctx.tokens->Code(holder);
+        std::string& spelled = data->code.emplace(kCodeChars, '0');
+        TokenGenerator::FormatCode(code, spelled.data());
         data->done_at = now;
         break;
       }
@@ -756,7 +766,10 @@ OrderView BuildView(const EngineContext& ctx, const OrderData& data,
     tv.set = set.id;
     tv.number = rec.number;
     tv.serial = set.serial;
-    if (!t.barcode.empty()) tv.barcode = t.barcode;
+    if (t.barcode != kNoBarcode) {
+      std::string& spelled = tv.barcode.emplace(kBarcodeDigits, '0');
+      TokenGenerator::FormatBarcode(t.barcode, spelled.data());
+    }
     tv.status = status == OrderStatus::kDone ? TicketStatus::kSold
                                              : TicketStatus::kReserved;
     tv.price = set.price;

@@ -39,6 +39,9 @@
 namespace boxoffice::internal {
 
 inline constexpr PromocodeIndex kNoPromocode = UINT32_MAX;
+// Outside [0, kBarcodeDomain), so never a barcode.
+inline constexpr uint64_t kNoBarcode = UINT64_MAX;
+static_assert(kNoBarcode >= kBarcodeDomain);
 
 // One ticket an order holds. Invariant: the inventory shows `ref` reserved
 // (open order) or sold (done order) by this order's holder id.
@@ -46,7 +49,9 @@ struct HeldTicket {
   TicketRef ref;
   PromocodeIndex promocode = kNoPromocode;  // the code that took a use
   Money discount;                           // 0 unless promocode is set
-  std::string barcode;                      // 17 digits once done
+  // The barcode's number once done (kNoBarcode before); spelled as 17
+  // digits only in views, so that a sale allocates nothing per ticket.
+  uint64_t barcode = kNoBarcode;
 };
 
 // Everything an order keeps besides its status word. Owned by the engine's
