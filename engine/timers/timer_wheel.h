@@ -1,6 +1,7 @@
 // Reservation deadlines: a hierarchical timing wheel (Varghese & Lauck) with
-// O(1) schedule and cancel, fed by any number of threads through a
-// lock-free queue, and drained by one owner at a time.
+// O(1) schedule and cancel, fed by any number of threads through lock-free
+// inboxes striped by thread (a thread's Schedule and Cancel write only its
+// stripe's cache line), and drained by one owner at a time.
 //
 // Thread-safety: Schedule and Cancel may be called from any thread,
 // concurrently. PopDue may be called from any thread, but calls are
