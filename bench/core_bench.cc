@@ -179,6 +179,116 @@ void BM_BatchThreeSets(benchmark::State& state) {
   Teardown(state);
 }
 
+// ---------------------------------------------------------------------------
+// Nearly sold-out sets: the end of every on-sale, where a random claim used
+// to scan ~1,000 empty bitmap words per ticket.
+
+constexpr uint32_t kSparseSetSize = 1'000'000;
+
+// Per thread: the tickets it holds (holder thread + 1). Built by thread 0
+// before the timed loop, like shared_inventory.
+std::vector<std::vector<TicketRef>> sparse_piles;
+
+// One 1M-ticket set with all but state.range(0) tickets held (1,000: 99.9%
+// sold; 16: the last moments of an on-sale), split between the threads'
+// piles; the vacant ones are wherever random claims left them.
+template <typename Impl>
+void SetupSparse(const benchmark::State& state) {
+  Setup<Impl>(state, {kSparseSetSize});
+  if (state.thread_index() != 0) return;
+  const uint32_t threads = static_cast<uint32_t>(state.threads());
+  const uint32_t held = kSparseSetSize - static_cast<uint32_t>(state.range(0));
+  sparse_piles.assign(threads, {});
+  for (uint32_t t = 0; t < threads; ++t) {
+    const uint32_t n = held / threads + (t < held % threads ? 1 : 0);
+    sparse_piles[t].resize(n);
+    if (shared_inventory->ClaimRandom(0, n, t + 1, true, sparse_piles[t]) !=
+        n) {
+      std::abort();
+    }
+  }
+}
+
+// Claim 2 random tickets, then release 2 tickets picked at random from the
+// thread's pile (which now includes the 2): the vacant tickets wander over
+// the whole set and words empty and refill constantly, as when orders
+// expire late in an on-sale. Supply never runs out (>= 16 vacant, a thread
+// holds at most 2 extra). items = claim+release pairs (of 2 tickets).
+template <typename Impl>
+void BM_SparseClaim2Release2(benchmark::State& state) {
+  SetupSparse<Impl>(state);
+  const uint32_t t = static_cast<uint32_t>(state.thread_index());
+  const HolderId holder = t + 1;
+  std::vector<TicketRef>& pile = sparse_piles[t];
+  uint64_t rng = 0x9e3779b97f4a7c15ull * (t + 1);
+  LatencySampler latency;
+  uint64_t i = 0;
+  for (auto _ : state) {
+    latency.Start(i);
+    TicketRef out[2];
+    const uint32_t got = shared_inventory->ClaimRandom(0, 2, holder, true, out);
+    if (got != 2) std::abort();
+    pile.push_back(out[0]);
+    pile.push_back(out[1]);
+    for (TicketRef& r : out) {
+      rng ^= rng >> 12;
+      rng ^= rng << 25;
+      rng ^= rng >> 27;
+      const size_t j = static_cast<size_t>(
+          ((rng * 0x2545f4914f6cdd1dull) >> 32) * pile.size() >> 32);
+      r = pile[j];
+      pile[j] = pile.back();
+      pile.pop_back();
+    }
+    shared_inventory->Release(out, holder);
+    latency.Stop(i++);
+  }
+  state.SetItemsProcessed(state.iterations());
+  latency.Report(state);
+  Teardown(state);
+}
+
+// An on-sale from open to sold out: claims of 2 random tickets in a
+// 1M-ticket set until none is left (then, untimed, everything is released
+// and the sale starts over). Most claims run in a set that is already
+// mostly sold, so this is the whole fill curve. items = tickets.
+template <typename Impl>
+void BM_FillToSoldOut(benchmark::State& state) {
+  Setup<Impl>(state, {kSparseSetSize});
+  std::vector<TicketRef> held(kSparseSetSize);
+  size_t n = 0;
+  for (auto _ : state) {
+    n += shared_inventory->ClaimRandom(0, 2, 1, false,
+                                       std::span(held).subspan(n, 2));
+    if (n == held.size()) {
+      state.PauseTiming();
+      shared_inventory->Release(held, 1);
+      n = 0;
+      state.ResumeTiming();
+    }
+  }
+  shared_inventory->Release(std::span(held).subspan(0, n), 1);
+  state.SetItemsProcessed(state.iterations() * 2);
+  Teardown(state);
+}
+
+BENCHMARK_TEMPLATE(BM_SparseClaim2Release2, LockFree)
+    ->ArgName("vacant")
+    ->Arg(1000)
+    ->Arg(16)
+    ->Threads(1)
+    ->Threads(2)
+    ->UseRealTime();
+BENCHMARK_TEMPLATE(BM_SparseClaim2Release2, Reference)
+    ->ArgName("vacant")
+    ->Arg(1000)
+    ->Arg(16)
+    ->Threads(1)
+    ->Threads(2)
+    ->UseRealTime();
+BENCHMARK_TEMPLATE(BM_FillToSoldOut, LockFree)->UseRealTime();
+BENCHMARK_TEMPLATE(BM_FillToSoldOut, Reference)->UseRealTime();
+
 #define BO_CORE_BENCH(fn)                                                   \
   BENCHMARK_TEMPLATE(fn, LockFree)->Threads(1)->Threads(2)->UseRealTime();  \
   BENCHMARK_TEMPLATE(fn, Reference)->Threads(1)->Threads(2)->UseRealTime(); \
