@@ -406,5 +406,55 @@ TEST(LockFreeInventoryTest, LastVacantTicketIsFoundAnywhere) {
   }
 }
 
+// A thread's random claims in one set continue in the word where its last
+// claim took tickets (the per-thread cursor), so that consecutive orders
+// touch neighbouring tickets; only when that word runs out does a claim
+// jump to a random word.
+TEST(LockFreeInventoryTest, ConsecutiveRandomClaimsOfOneThreadTakeNeighbours) {
+  LockFreeInventory inv(ClaimPolicy{.lowest_first = false, .seed = 5});
+  constexpr uint32_t kSize = 64 * 1000;
+  ASSERT_TRUE(inv.AddSet(0, 0, kSize).ok());
+  TicketRef got[2];
+  ASSERT_EQ(inv.ClaimRandom(0, 2, 1, true, got), 2u);
+  const uint32_t word = got[0].ticket / 64;
+  EXPECT_EQ(got[1].ticket / 64, word);
+  // 31 more pairs fill the word; each comes from it.
+  for (int i = 0; i < 31; ++i) {
+    ASSERT_EQ(inv.ClaimRandom(0, 2, 1, true, got), 2u);
+    EXPECT_EQ(got[0].ticket / 64, word) << i;
+    EXPECT_EQ(got[1].ticket / 64, word) << i;
+  }
+  // The word is full: the next claim goes elsewhere and still succeeds.
+  ASSERT_EQ(inv.ClaimRandom(0, 2, 1, true, got), 2u);
+  EXPECT_NE(got[0].ticket / 64, word);
+  // A released ticket of the old word does not pull the cursor back.
+  const TicketRef back{0, word * 64};
+  ASSERT_EQ(inv.Release({&back, 1}, 1), 1u);
+  const uint32_t next_word = got[0].ticket / 64;
+  ASSERT_EQ(inv.ClaimRandom(0, 1, 1, true, got), 1u);
+  EXPECT_EQ(got[0].ticket / 64, next_word);
+  EXPECT_TRUE(inv.Verify().ok());
+}
+
+// The cursor is per inventory: a new inventory (which may reuse the old
+// one's address) with a smaller set never starts from a stale word.
+TEST(LockFreeInventoryTest, CursorOfAnotherInventoryIsNotUsed) {
+  for (int round = 0; round < 20; ++round) {
+    auto big = std::make_unique<LockFreeInventory>(ClaimPolicy{});
+    ASSERT_TRUE(big->AddSet(0, 0, 64 * 4096).ok());
+    TicketRef got[1];
+    ASSERT_EQ(big->ClaimRandom(0, 1, 1, true, got), 1u);
+    big.reset();
+    auto small = std::make_unique<LockFreeInventory>(ClaimPolicy{});
+    ASSERT_TRUE(small->AddSet(0, 0, 3).ok());
+    TicketRef all[3];
+    ASSERT_EQ(small->ClaimRandom(0, 3, 1, true, all), 3u);
+    std::set<TicketIndex> distinct;
+    for (const TicketRef& t : all) distinct.insert(t.ticket);
+    EXPECT_EQ(distinct, (std::set<TicketIndex>{0, 1, 2}));
+    EXPECT_TRUE(small->Verify().ok());
+  }
+}
+
 }  // namespace
 }  // namespace boxoffice::internal
