@@ -625,8 +625,30 @@ absl::StatusOr<CatalogSummary> CatalogStore::Impl::Load(
   return summary;
 }
 
+namespace {
+
+// Relaxed: only hands out distinct numbers.
+std::atomic<uint64_t> next_store_id{1};
+
+// Per thread, the last partner id it looked up and what it found: a server
+// thread serves one box office's requests after another, and the lookup by
+// id (hashing, a probe, a published-count check) showed in the order
+// lifecycle profile. Valid because partners are never removed and an id,
+// once published, names the same index for the store's lifetime; keyed by
+// a process-unique store id (never by address, which a later store could
+// reuse). Only found (published) partners are cached.
+struct PartnerLookup {
+  uint64_t store = 0;  // 0: empty
+  ObjectId id;
+  PartnerIndex index = 0;
+};
+constinit thread_local PartnerLookup last_partner_lookup;
+
+}  // namespace
+
 CatalogStore::CatalogStore(CatalogStoreLimits limits)
-    : impl_(std::make_unique<Impl>(limits)) {}
+    : impl_(std::make_unique<Impl>(limits)),
+      store_id_(next_store_id.fetch_add(1, std::memory_order_relaxed)) {}
 CatalogStore::~CatalogStore() = default;
 
 absl::StatusOr<CatalogSummary> CatalogStore::Load(const CatalogDocument& doc,
@@ -636,7 +658,11 @@ absl::StatusOr<CatalogSummary> CatalogStore::Load(const CatalogDocument& doc,
 
 std::optional<PartnerIndex> CatalogStore::FindPartner(
     const ObjectId& id) const {
-  return impl_->FindPartner(id);
+  PartnerLookup& last = last_partner_lookup;
+  if (last.store == store_id_ && last.id == id) return last.index;
+  const std::optional<PartnerIndex> found = impl_->FindPartner(id);
+  if (found.has_value()) last = PartnerLookup{store_id_, id, *found};
+  return found;
 }
 std::optional<PartnerIndex> CatalogStore::FindPartnerByKey(
     std::string_view key) const {

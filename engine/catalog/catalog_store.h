@@ -139,6 +139,8 @@ class CatalogStore {
  private:
   class Impl;
   std::unique_ptr<Impl> impl_;
+  // Process-unique, for the per-thread lookup cache of FindPartner.
+  const uint64_t store_id_;
 };
 
 }  // namespace boxoffice::internal

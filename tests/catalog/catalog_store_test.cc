@@ -74,6 +74,37 @@ class RecordingListener : public LoadListener {
   int fail_set_at = -1;
 };
 
+// FindPartner keeps a per-thread cache of its last answer; it must never
+// answer for one store from another (two live stores, or a new store at a
+// destroyed one's address), nor remember a partner that was not found.
+TEST(CatalogStoreTest, PartnerLookupCacheIsPerStore) {
+  const ObjectId x = Id("5ba10ea90c43fc000b0fc701");
+  const ObjectId y = Id("5ba10ea90c43fc000b0fc702");
+  CatalogDocument xy, y_only;
+  xy.partners.push_back(PartnerSpec{x, "X", "key-x"});
+  xy.partners.push_back(PartnerSpec{y, "Y", "key-y"});
+  y_only.partners.push_back(PartnerSpec{y, "Y", "key-y2"});
+  CatalogStore a, b;
+  ASSERT_TRUE(a.Load(xy, nullptr).ok());
+  ASSERT_TRUE(b.Load(y_only, nullptr).ok());
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(a.FindPartner(y), std::optional<PartnerIndex>(1));
+    EXPECT_EQ(b.FindPartner(y), std::optional<PartnerIndex>(0));
+    EXPECT_EQ(b.FindPartner(x), std::nullopt);
+    EXPECT_EQ(a.FindPartner(x), std::optional<PartnerIndex>(0));
+  }
+  for (int round = 0; round < 20; ++round) {
+    auto first = std::make_unique<CatalogStore>();
+    ASSERT_TRUE(first->Load(xy, nullptr).ok());
+    EXPECT_EQ(first->FindPartner(y), std::optional<PartnerIndex>(1));
+    first.reset();
+    auto second = std::make_unique<CatalogStore>();
+    EXPECT_EQ(second->FindPartner(y), std::nullopt);  // nothing loaded yet
+    ASSERT_TRUE(second->Load(y_only, nullptr).ok());
+    EXPECT_EQ(second->FindPartner(y), std::optional<PartnerIndex>(0));
+  }
+}
+
 TEST(CatalogStoreTest, LoadsTheSpecExample) {
   CatalogStore store;
   RecordingListener listener;
