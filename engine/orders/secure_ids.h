@@ -30,7 +30,7 @@
 namespace boxoffice::internal {
 
 // Fills out[0, n) from getrandom(2), through a small per-thread buffer
-// (refilled 256 bytes at a time, bytes wiped once handed out, discarded
+// (refilled 4 KiB at a time, bytes wiped once handed out, discarded
 // after fork() so that parent and child never share output). There is no
 // seeding and no fallback: if the OS refuses, the process aborts with a
 // message, since handing out guessable tokens would be worse.
