@@ -65,11 +65,11 @@ bool IsOpenStatus(OrderStatus s) {
 // would make each thread's writes miss in the other's cache.
 struct alignas(64) OrderSlot {
   std::atomic<uint32_t> state{0};
+  // The next older order of the same vendor, as index + 1 (0: none).
+  std::atomic<uint32_t> next{0};
   uint64_t secret = 0;
   PartnerIndex vendor = 0;
   EventIndex event = 0;
-  // The next older order of the same vendor, as index + 1 (0: none).
-  std::atomic<uint32_t> next{0};
   // std::shared_mutex rather than absl::Mutex: Debian's prebuilt Abseil
   // has deadlock detection on, which funnels every absl::Mutex acquisition
   // through one global graph lock: a hidden global lock on the order path.
@@ -80,6 +80,8 @@ struct alignas(64) OrderSlot {
   // payload, so that a sweep popping an old timer recognizes it as such.
   uint32_t timer_seq ABSL_GUARDED_BY(mu) = 0;
 };
+// Five cache lines: every order writes a fresh slot (see OrderData).
+static_assert(sizeof(OrderSlot) == 5 * 64);
 
 // One stripe's heads of every partner's order list.
 using PartnerHeads = ChunkedSlots<std::atomic<uint32_t>, 12>;
@@ -223,7 +225,7 @@ class LockFreeEngine final : public Engine, private LoadListener {
     }
     const HolderId holder = static_cast<HolderId>(index + 1);
     const absl::Time now = clock_->Now();
-    OrderView view;
+    absl::StatusOr<OrderView> result(absl::in_place);
     {
       std::unique_lock<std::shared_mutex> l(slot->mu);
       BOXOFFICE_CHECK(slot->state.load(std::memory_order_relaxed) == 0);
@@ -247,10 +249,10 @@ class LockFreeEngine final : public Engine, private LoadListener {
       slot->state.store(
           kPublished | static_cast<uint32_t>(OrderStatus::kExecuted),
           std::memory_order_release);
-      view = BuildView(ctx_, d, OrderStatus::kExecuted);
+      BuildViewInto(ctx_, d, OrderStatus::kExecuted, &*result);
     }
     PushToPartnerList(*p, slot, static_cast<uint32_t>(index));
-    return view;
+    return result;
   }
 
   absl::StatusOr<OrderView> ChangeOrder(
@@ -298,7 +300,7 @@ class LockFreeEngine final : public Engine, private LoadListener {
           CancelTimer(slot);
           Schedule(slot, index);
         }
-        result = BuildView(ctx_, slot->data, outcome->status);
+        BuildViewInto(ctx_, slot->data, outcome->status, &result.emplace());
       } else {
         result = outcome.status();
       }
@@ -475,7 +477,7 @@ class LockFreeEngine final : public Engine, private LoadListener {
       }
       orders.push_back(AuditOrder{
           slot->data.number, StatusOf(word), static_cast<HolderId>(i + 1),
-          slot->data.code.has_value(), slot->data.tickets});
+          !slot->data.code.empty(), slot->data.tickets});
     }
     absl::Status audit = AuditInvariants(ctx_, orders);
     if (!audit.ok()) {

@@ -705,8 +705,8 @@ absl::StatusOr<ChangeOutcome> ExecuteChange(const EngineContext& ctx,
         for (size_t i = 0; i < data->tickets.size(); ++i) {
           data->tickets[i].barcode = barcodes[i];
         }
-        std::string& spelled = data->code.emplace(kCodeChars, '0');
-        TokenGenerator::FormatCode(code, spelled.data());
+        data->code.assign(kCodeChars, '0');
+        TokenGenerator::FormatCode(code, data->code.data());
         data->done_at = now;
         break;
       }
@@ -733,16 +733,23 @@ void ReleaseAll(const EngineContext& ctx, HolderId holder, OrderData* data) {
 
 OrderView BuildView(const EngineContext& ctx, const OrderData& data,
                     OrderStatus status) {
+  OrderView v;
+  BuildViewInto(ctx, data, status, &v);
+  return v;
+}
+
+void BuildViewInto(const EngineContext& ctx, const OrderData& data,
+                   OrderStatus status, OrderView* view) {
   const CatalogStore& cat = *ctx.catalog;
   const EventRecord& ev = cat.event(data.event);
-  OrderView v;
+  OrderView& v = *view;
   v.id = data.id;
   v.number = data.number;
   v.created_at = data.created_at;
   v.updated_at = data.updated_at;
   v.expired_after = data.expired_after;
   v.done_at = data.done_at;
-  v.code = data.code;
+  if (!data.code.empty()) v.code = data.code;
   v.event = ev.id;
   v.org = cat.partner(ev.org).id;
   v.vendor = cat.partner(data.vendor).id;
@@ -798,7 +805,6 @@ OrderView BuildView(const EngineContext& ctx, const OrderData& data,
     v.tickets.push_back(std::move(tv));
   }
   BOXOFFICE_DCHECK(v.values.full == v.values.nominal + v.values.extra);
-  return v;
 }
 
 SetInfo BuildSetInfo(const EngineContext& ctx, SetIndex s, bool with_counts) {

@@ -56,8 +56,12 @@ struct HeldTicket {
 
 // Everything an order keeps besides its status word. Owned by the engine's
 // order storage and guarded by whatever serializes access to that order.
+// Field order packs the struct (bool next to the 12-byte id): every order
+// writes a fresh slot, and a slot that fits in five cache lines instead of
+// six is a sixth less memory for the kernel to hand out.
 struct OrderData {
   ObjectId id;
+  bool all_or_nothing = false;
   int64_t number = 0;
   PartnerIndex vendor = 0;
   EventIndex event = 0;
@@ -65,8 +69,7 @@ struct OrderData {
   absl::Time updated_at;
   absl::Time expired_after;
   std::optional<absl::Time> done_at;
-  std::optional<std::string> code;
-  bool all_or_nothing = false;
+  std::string code;  // empty until done, then kCodeChars characters
   std::string customer_json = "{}";
   // Rare: kept out of line so that an order without payment stays small.
   std::unique_ptr<Payment> payment;
@@ -146,9 +149,13 @@ absl::StatusOr<ChangeOutcome> ExecuteChange(const EngineContext& ctx,
 // cancelled or expired; its list becomes empty.
 void ReleaseAll(const EngineContext& ctx, HolderId holder, OrderData* data);
 
-// The caller's copy of an order.
+// The caller's copy of an order. BuildViewInto fills a default-constructed
+// view in place, for callers that build it inside their result (a view is
+// ~450 bytes of strings and vectors; moving it twice per call showed).
 OrderView BuildView(const EngineContext& ctx, const OrderData& data,
                     OrderStatus status);
+void BuildViewInto(const EngineContext& ctx, const OrderData& data,
+                   OrderStatus status, OrderView* view);
 
 // Catalog reads shared by both engines.
 SetInfo BuildSetInfo(const EngineContext& ctx, SetIndex s, bool with_counts);

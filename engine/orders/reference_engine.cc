@@ -284,7 +284,7 @@ class ReferenceEngine final : public Engine, private LoadListener {
       const Order& o = *orders_[i];
       orders.push_back(AuditOrder{o.data.number, o.status,
                                   static_cast<HolderId>(i + 1),
-                                  o.data.code.has_value(), o.data.tickets});
+                                  !o.data.code.empty(), o.data.tickets});
     }
     return AuditInvariants(ctx_, orders);
   }
