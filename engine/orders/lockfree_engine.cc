@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <optional>
 #include <shared_mutex>
 #include <thread>
@@ -184,6 +185,18 @@ class LockFreeEngine final : public Engine, private LoadListener {
     absl::StatusOr<std::unique_ptr<TimerWheel>> wheel = TimerWheel::Create(wo);
     if (!wheel.ok()) return wheel.status();
     wheel_ = *std::move(wheel);
+    // Built now, so that the first reserved_orders orders never wait for
+    // fresh pages (see EngineOptions::reserved_orders).
+    try {
+      for (int64_t i = 0; i < options_.reserved_orders;
+           i += decltype(orders_)::kChunkSize) {
+        orders_.Prepare(static_cast<uint64_t>(i));
+      }
+    } catch (const std::bad_alloc&) {
+      return MakeError(absl::StatusCode::kResourceExhausted,
+                       absl::StrCat("Cannot set aside memory for ",
+                                    options_.reserved_orders, " orders"));
+    }
     if (options_.background_expiry) {
       background_ = std::thread([this] { BackgroundLoop(); });
     }

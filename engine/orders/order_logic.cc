@@ -271,6 +271,13 @@ absl::Status ValidateOptions(const EngineOptions& o) {
           absl::StrCat("Option max_orders must be between 1 and ",
                        limits::kMaxOrders));
   }
+  if (o.reserved_orders < 0 ||
+      o.reserved_orders > std::min(o.max_orders, limits::kMaxReservedOrders)) {
+    p.Add(absl::StatusCode::kInvalidArgument,
+          absl::StrCat("Option reserved_orders must be between 0 and "
+                       "max_orders (at most ",
+                       limits::kMaxReservedOrders, ")"));
+  }
   if (o.max_tickets < 1 || o.max_tickets > int64_t{limits::kMaxTickets}) {
     p.Add(absl::StatusCode::kInvalidArgument,
           absl::StrCat("Option max_tickets must be between 1 and ",

@@ -91,6 +91,12 @@ class ReferenceEngine final : public Engine, private LoadListener {
 
   // Starts the optional background sweep (EngineOptions::background_expiry).
   void Start() {
+    {
+      // Room in the index only: each order is still its own allocation
+      // (see EngineOptions::reserved_orders).
+      std::lock_guard<std::mutex> l(mu_);
+      orders_.reserve(static_cast<size_t>(options_.reserved_orders));
+    }
     if (!options_.background_expiry) return;
     background_ = std::thread([this] {
       const auto interval =

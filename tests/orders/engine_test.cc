@@ -125,6 +125,7 @@ TEST_P(EngineTest, OpenRefusesEveryBadOptionTogether) {
   o.payment_ttl = absl::Hours(24 * 31);
   o.max_tickets_per_order = 0;
   o.max_orders = 0;
+  o.reserved_orders = 1;  // above max_orders
   o.max_tickets = 0;
   o.expiry_interval = absl::ZeroDuration();
   auto e = GetParam() ? Engine::OpenReference(o) : Engine::Open(o);
@@ -136,12 +137,42 @@ TEST_P(EngineTest, OpenRefusesEveryBadOptionTogether) {
                   "Option payment_ttl must be between 1s and 30 days",
                   "Option max_tickets_per_order must be between 1 and 10000",
                   "Option max_orders must be between 1 and 1073741822",
+                  "Option reserved_orders must be between 0 and max_orders "
+                  "(at most 16777216)",
                   "Option max_tickets must be between 1 and 2147483648",
                   "Option expiry_interval must be between 1ms and 1h"));
   o = EngineOptions{};
   o.max_tickets_per_order = 10001;  // never clamped
   e = GetParam() ? Engine::OpenReference(o) : Engine::Open(o);
   EXPECT_FALSE(e.ok());
+  o = EngineOptions{};
+  o.reserved_orders = -1;
+  e = GetParam() ? Engine::OpenReference(o) : Engine::Open(o);
+  EXPECT_FALSE(e.ok());
+  o.reserved_orders = (int64_t{1} << 24) + 1;
+  e = GetParam() ? Engine::OpenReference(o) : Engine::Open(o);
+  EXPECT_FALSE(e.ok());
+}
+
+// Memory set aside at Open changes nothing an order shows: the reserved
+// slots are used first and the engine goes on past them.
+TEST_P(EngineTest, ReservedOrdersAreUsedAndExceeded) {
+  EngineOptions o;
+  o.max_orders = 20000;
+  o.reserved_orders = 5000;
+  Reopen(o);
+  for (int64_t n = 1; n <= 5000 + 4096 + 10; ++n) {
+    CreateOrderRequest r;
+    r.event = cat_.event;
+    auto v = engine_->CreateOrder(cat_.vendor, r);
+    ASSERT_TRUE(v.ok()) << v.status();
+    ASSERT_EQ(v->number, n);
+    if (n % 997 == 0) {
+      auto again = engine_->GetOrder(cat_.vendor, v->id);
+      ASSERT_TRUE(again.ok());
+      EXPECT_EQ(again->number, n);
+    }
+  }
 }
 
 TEST_P(EngineTest, CreateRandomReservesAndPrices) {
