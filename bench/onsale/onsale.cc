@@ -49,6 +49,7 @@
 #include "boxoffice/clock.h"
 #include "boxoffice/engine.h"
 #include "boxoffice/errors.h"
+#include "boxoffice/limits.h"
 #include "boxoffice/object_id.h"
 #include "boxoffice/options.h"
 #include "boxoffice/order.h"
@@ -67,6 +68,9 @@ struct Shape {
   int threads = 2;
   double seconds = 60;  // wall-clock cap per engine
   uint64_t seed = 1;
+  // EngineOptions::reserved_orders for both engines: order memory set aside
+  // at Open, as a server preparing an on-sale would. -1: one per buyer.
+  int64_t reserved_orders = -1;
   bool json = false;
   bool quiet = false;
   bool run_lockfree = true;
@@ -80,9 +84,11 @@ struct Shape {
 
 constexpr int kMaxAttempts = 4;
 constexpr int kMaxThreads = 64;
-// Sessions a worker runs between moving the clock, expiring, and checking
-// for sold out: keeps those (shared, for the reference engine mutexed)
-// calls off the per-order path.
+// Sessions a worker runs between moving the clock and expiring: keeps
+// those (shared, for the reference engine mutexed) calls off the per-order
+// path. Sold out is checked only when a buyer comes back empty-handed (the
+// moment it can have happened): a periodic engine-wide count was ~3.5% of
+// a run's CPU, work a real crowd never asks of a box office.
 constexpr int64_t kCheckEvery = 16;
 // Sets a buyer tries before picking one that looks sold out anyway, and
 // how long (virtual) such a look lasts.
@@ -112,6 +118,8 @@ class Rng {
   uint64_t state_;
 };
 
+constexpr uint8_t kSeatKind = 4;
+
 ObjectId MakeId(uint8_t kind, uint64_t index) {
   std::array<uint8_t, ObjectId::kBytes> b{};
   b[0] = 0x5d;
@@ -127,8 +135,6 @@ struct Venue {
   ObjectId partner, event, ga_set;
   std::vector<ObjectId> seated_sets;
   std::vector<std::vector<ObjectId>> seats;  // per seated set, in seat order
-  absl::flat_hash_map<ObjectId, int64_t>
-      seat_index;                  // ticket -> seat-map index
   std::vector<int64_t> seat_base;  // per seated set: its first seat-map index
   int64_t tickets = 0;
   std::string key = "0n5a1e0n5a1e0n5a1e0n5a1e0n5a1e00";
@@ -161,10 +167,12 @@ Venue BuildVenue(const Shape& shape) {
     ids.reserve(static_cast<size_t>(size));
     for (int64_t i = 0; i < size; ++i) {
       TicketSpec t;
-      t.id = MakeId(4, ++ticket_index);
+      t.id = MakeId(kSeatKind, ++ticket_index);
       t.seat = Seat{absl::StrCat("S", s + 1), absl::StrCat(i / 40 + 1),
                     absl::StrCat(i % 40 + 1)};
-      v.seat_index.emplace(t.id, v.tickets + i);
+      // Seat-map index + 1: Worker::SeatMapIndex decodes it back.
+      if (ticket_index != static_cast<uint64_t>(v.tickets + i) + 1)
+        std::abort();
       ids.push_back(t.id);
       set.tickets.push_back(std::move(t));
     }
@@ -251,7 +259,6 @@ class Worker {
                                      std::memory_order_relaxed);
         published_orders = result.orders;
         published_tickets = result.tickets_paid;
-        CheckSoldOut();
         if (Steady::now() >= run_->deadline)
           run_->stop.store(true, std::memory_order_relaxed);
       }
@@ -389,14 +396,25 @@ class Worker {
   // Seats an order got by random claims are on the map as taken too, as
   // the box office's seat map would show them.
   void MarkHeld(const OrderView& order) {
-    const auto& index = run_->venue->seat_index;
     for (const TicketView& t : order.tickets) {
       if (!t.seat.has_value()) continue;
-      auto it = index.find(t.id);
-      if (it != index.end()) {
-        run_->seat_map[it->second].store(1, std::memory_order_relaxed);
+      const int64_t at = SeatMapIndex(t.id);
+      if (at >= 0 && at < static_cast<int64_t>(run_->seat_map.size())) {
+        run_->seat_map[at].store(1, std::memory_order_relaxed);
       }
     }
+  }
+
+  // The seat-map index of a seat's ticket id (MakeId(kSeatKind, index + 1),
+  // see BuildVenue), or -1. Decoded rather than looked up: with a hash map
+  // of every seat, the crowd's own bookkeeping was ~5% of a run's CPU, time
+  // that a real crowd spends on its own machines, not the box office's.
+  static int64_t SeatMapIndex(const ObjectId& id) {
+    const auto& b = id.bytes();
+    if (b[0] != 0x5d || b[1] != kSeatKind) return -1;
+    uint64_t n = 0;
+    for (int i = 4; i < ObjectId::kBytes; ++i) n = (n << 8) | b[i];
+    return static_cast<int64_t>(n) - 1;
   }
 
   // Marks the seats the last request named as seen taken, whether this
@@ -641,6 +659,14 @@ void ProgressBar(const char* name, Run& run, const Venue& venue, bool final) {
   std::fflush(stderr);
 }
 
+int64_t ReservedOrders(const Shape& shape) {
+  const int64_t wanted =
+      shape.reserved_orders >= 0 ? shape.reserved_orders : shape.buyers;
+  return std::min<int64_t>(wanted,
+                           std::min<int64_t>(EngineOptions{}.max_orders,
+                                             limits::kMaxReservedOrders));
+}
+
 EngineResult RunEngine(const char* name, bool reference, const Shape& shape,
                        const Venue& venue, bool progress) {
   EngineResult r;
@@ -651,6 +677,7 @@ EngineResult RunEngine(const char* name, bool reference, const Shape& shape,
   options.reservation_ttl = shape.reservation_ttl;
   options.payment_ttl = shape.payment_ttl;
   options.claim_seed = shape.seed;
+  options.reserved_orders = ReservedOrders(shape);
   auto opened =
       reference ? Engine::OpenReference(options) : Engine::Open(options);
   if (!opened.ok()) {
@@ -728,9 +755,10 @@ void PrintTable(const Shape& shape, const Venue& venue,
                 const std::vector<EngineResult>& results) {
   std::printf("on-sale: 1 event, %" PRId64 " tickets (%" PRId64
               " seats in %" PRId64 " sets + %" PRId64 " standing), %" PRId64
-              " buyers, %d threads, seed %" PRIu64 "\n",
+              " buyers, %d threads, seed %" PRIu64 ", %" PRId64
+              " orders reserved at open\n",
               venue.tickets, shape.seats, shape.seated_sets, shape.ga,
-              shape.buyers, shape.threads, shape.seed);
+              shape.buyers, shape.threads, shape.seed, ReservedOrders(shape));
   std::printf("%-24s", "");
   for (const auto& r : results) std::printf(" %19s", r.name.c_str());
   if (results.size() == 2) std::printf("%10s", "ratio");
@@ -839,6 +867,7 @@ nlohmann::json ToJson(const Shape& shape, const Venue& venue,
                 {"buyers", shape.buyers},
                 {"threads", shape.threads},
                 {"seed", shape.seed},
+                {"reserved_orders", ReservedOrders(shape)},
                 {"seconds", shape.seconds}};
   for (const auto& r : results) {
     const WorkerResult& w = r.merged;
@@ -882,6 +911,8 @@ constexpr char kUsage[] =
     "  --threads N        buyer threads (default 2)\n"
     "  --seconds S        wall-clock cap per engine (default 60)\n"
     "  --seed N           workload seed (default 1)\n"
+    "  --reserved-orders N  order memory set aside at open, for both\n"
+    "                     engines (default: one per buyer; 0: none)\n"
     "  --engine E         lockfree, reference or both (default both)\n"
     "  --json             machine-readable results on standard output\n"
     "  --quiet            no progress bar\n";
@@ -936,6 +967,10 @@ int Main(int argc, char** argv) {
       ok = ParseNumber(value, &shape.seconds) && shape.seconds > 0;
     } else if (arg == "--seed") {
       ok = ParseNumber(value, &shape.seed);
+    } else if (arg == "--reserved-orders") {
+      ok = ParseNumber(value, &shape.reserved_orders) &&
+           shape.reserved_orders >= 0 &&
+           shape.reserved_orders <= limits::kMaxReservedOrders;
     } else if (arg == "--engine") {
       shape.run_lockfree = value == "lockfree" || value == "both";
       shape.run_reference = value == "reference" || value == "both";
