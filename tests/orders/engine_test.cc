@@ -57,9 +57,10 @@ class EngineTest : public ::testing::TestWithParam<bool> {
   }
 
   void TearDown() override {
-    if (engine_ != nullptr)
+    if (engine_ != nullptr) {
       EXPECT_TRUE(engine_->CheckInvariants().ok())
           << engine_->CheckInvariants();
+    }
   }
 
   OrderView Create(CreateOrderRequest r, const ObjectId* partner = nullptr) {

@@ -299,9 +299,10 @@ TEST_P(OrdersStressTest, DoneRacesExpiryAndCancel) {
     const OrderStatus s = final_view->status;
     ASSERT_TRUE(IsFinal(s));
     EXPECT_LE(done_ok + cancel_ok, 1);
-    if (done_ok) EXPECT_EQ(s, OrderStatus::kDone);
-    if (cancel_ok) EXPECT_EQ(s, OrderStatus::kCancelled);
-    if (!done_ok && !cancel_ok) EXPECT_EQ(s, OrderStatus::kExpired);
+    const OrderStatus expected = done_ok     ? OrderStatus::kDone
+                                 : cancel_ok ? OrderStatus::kCancelled
+                                             : OrderStatus::kExpired;
+    EXPECT_EQ(s, expected);
     ++outcomes[static_cast<int>(s)];
     ASSERT_TRUE(engine->CheckInvariants().ok()) << engine->CheckInvariants();
   }
