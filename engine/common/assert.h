@@ -8,13 +8,13 @@
 #include <cstdio>
 #include <cstdlib>
 
-#define BOXOFFICE_CHECK(cond)                                              \
-  do {                                                                     \
-    if (__builtin_expect(!(cond), 0)) {                                    \
+#define BOXOFFICE_CHECK(cond)                                               \
+  do {                                                                      \
+    if (__builtin_expect(!(cond), 0)) {                                     \
       std::fprintf(stderr, "%s:%d: BOXOFFICE_CHECK failed: %s\n", __FILE__, \
-                   __LINE__, #cond);                                       \
-      std::abort();                                                        \
-    }                                                                      \
+                   __LINE__, #cond);                                        \
+      std::abort();                                                         \
+    }                                                                       \
   } while (0)
 
 #if !defined(NDEBUG) || defined(BOXOFFICE_VERIFY)

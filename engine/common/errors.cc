@@ -21,12 +21,13 @@ std::string Sanitize(std::string m) {
 
 }  // namespace
 
-absl::Status MakeError(absl::StatusCode code, std::vector<std::string> messages) {
+absl::Status MakeError(absl::StatusCode code,
+                       std::vector<std::string> messages) {
   if (messages.empty()) messages.push_back("Unknown error");
   for (auto& m : messages) m = Sanitize(std::move(m));
   absl::Status status(code, absl::StrJoin(messages, "; "));
-  status.SetPayload(kPayloadUrl,
-                    absl::Cord(absl::StrJoin(messages, absl::string_view("\0", 1))));
+  status.SetPayload(kPayloadUrl, absl::Cord(absl::StrJoin(
+                                     messages, absl::string_view("\0", 1))));
   return status;
 }
 

@@ -97,7 +97,8 @@ Money ApplyPercent(Money amount, Percent p) {
   // rounded half away from zero, symmetrically).
   const __int128 num = static_cast<__int128>(amount.minor) * p.hundredths;
   const __int128 den = 10000;
-  const __int128 q = num >= 0 ? (num + den / 2) / den : -((-num + den / 2) / den);
+  const __int128 q =
+      num >= 0 ? (num + den / 2) / den : -((-num + den / 2) / den);
   return Money{static_cast<int64_t>(q)};
 }
 

@@ -53,7 +53,8 @@ class TimerWheel {
   // `max` timers whose deadline is <= now (earlier deadlines first within a
   // tick is not promised). Returns how many it appended; call again while
   // it returns `max` to drain. Bounded work per call.
-  virtual size_t PopDue(absl::Time now, size_t max, std::vector<uint64_t>* due) = 0;
+  virtual size_t PopDue(absl::Time now, size_t max,
+                        std::vector<uint64_t>* due) = 0;
 
   // Timers scheduled and neither fired nor cancelled.
   virtual size_t pending() const = 0;

@@ -20,7 +20,8 @@
 namespace boxoffice {
 
 enum class EventStatus { kPublic, kDraft, kCancelled };
-std::string_view EventStatusName(EventStatus s);  // "public", "draft", "cancelled"
+std::string_view EventStatusName(
+    EventStatus s);  // "public", "draft", "cancelled"
 
 struct Seat {
   std::string sector;
@@ -40,10 +41,10 @@ struct SetSpec {
   std::string name;
   Money price;
   bool with_seats = false;
-  std::optional<std::string> serial;      // default: derived from the id
-  std::optional<ObjectId> rule;           // default: the set id
-  std::optional<Percent> extra_percent;   // default: the event's
-  std::optional<int64_t> count;           // total size; default: tickets.size()
+  std::optional<std::string> serial;     // default: derived from the id
+  std::optional<ObjectId> rule;          // default: the set id
+  std::optional<Percent> extra_percent;  // default: the event's
+  std::optional<int64_t> count;          // total size; default: tickets.size()
   std::vector<TicketSpec> tickets;
 };
 
@@ -59,7 +60,7 @@ struct PromocodeSpec {
   ObjectId id;
   std::string code;  // matched case-insensitively
   Discount discount;
-  std::optional<int64_t> limit;             // tickets it may discount; none: unlimited
+  std::optional<int64_t> limit;  // tickets it may discount; none: unlimited
   std::optional<std::vector<ObjectId>> sets;  // none: every set of the event
 };
 
@@ -101,8 +102,8 @@ struct CatalogLimits {
 // found is listed, each as "<JSON pointer>: <problem>", in an
 // InvalidArgument status (see errors.h). Checks that need the engine's
 // state (ids already loaded, orgs loaded earlier) happen in LoadCatalog.
-absl::StatusOr<CatalogDocument> ParseCatalogJson(std::string_view json,
-                                                 const CatalogLimits& limits = {});
+absl::StatusOr<CatalogDocument> ParseCatalogJson(
+    std::string_view json, const CatalogLimits& limits = {});
 
 // What a successful load added.
 struct CatalogSummary {

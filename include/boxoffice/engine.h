@@ -30,7 +30,8 @@ namespace boxoffice {
 class Engine {
  public:
   // The lock-free engine.
-  static absl::StatusOr<std::unique_ptr<Engine>> Open(const EngineOptions& options);
+  static absl::StatusOr<std::unique_ptr<Engine>> Open(
+      const EngineOptions& options);
   // The reference engine: the same semantics behind one global mutex, over
   // deliberately simple structures. The oracle of differential tests and the
   // baseline of benchmarks; not for production.
@@ -44,17 +45,19 @@ class Engine {
 
   // Operator: adds the document's partners and events, all or none. Every
   // problem is listed (errors.h), "<JSON pointer>: <problem>".
-  virtual absl::StatusOr<CatalogSummary> LoadCatalog(const CatalogDocument& doc) = 0;
+  virtual absl::StatusOr<CatalogSummary> LoadCatalog(
+      const CatalogDocument& doc) = 0;
 
   // The partner whose API key this is; nullopt when none.
-  virtual std::optional<ObjectId> FindPartnerByKey(std::string_view key) const = 0;
+  virtual std::optional<ObjectId> FindPartnerByKey(
+      std::string_view key) const = 0;
 
   // Orders. `partner` is the calling partner (already authenticated).
-  virtual absl::StatusOr<OrderView> CreateOrder(const ObjectId& partner,
-                                                const CreateOrderRequest& request) = 0;
-  virtual absl::StatusOr<OrderView> ChangeOrder(const ObjectId& partner,
-                                                const ObjectId& order,
-                                                const ChangeOrderRequest& request) = 0;
+  virtual absl::StatusOr<OrderView> CreateOrder(
+      const ObjectId& partner, const CreateOrderRequest& request) = 0;
+  virtual absl::StatusOr<OrderView> ChangeOrder(
+      const ObjectId& partner, const ObjectId& order,
+      const ChangeOrderRequest& request) = 0;
   virtual absl::StatusOr<OrderView> GetOrder(const ObjectId& partner,
                                              const ObjectId& order) = 0;
   virtual absl::StatusOr<OrderPage> ListOrders(const ObjectId& partner,
@@ -63,15 +66,19 @@ class Engine {
   // Events the partner may sell (org or vendor, public), with set counts.
   virtual std::vector<EventInfo> ListEvents(const ObjectId& partner) = 0;
   // The tickets of an event's seated sets, in catalog order.
-  virtual absl::StatusOr<std::vector<SeatView>> ListSeats(const ObjectId& partner,
-                                                          const ObjectId& event) = 0;
+  virtual absl::StatusOr<std::vector<SeatView>> ListSeats(
+      const ObjectId& partner, const ObjectId& event) = 0;
 
   // Catalog reads for rendering references (no visibility check: callers
   // describe only what a view they were given names).
-  virtual std::optional<PartnerInfo> DescribePartner(const ObjectId& id) const = 0;
-  virtual std::optional<EventInfo> DescribeEvent(const ObjectId& id) const = 0;  // sets without counts
-  virtual std::optional<SetInfo> DescribeSet(const ObjectId& id) const = 0;      // without counts
-  virtual std::optional<PromocodeInfo> DescribePromocode(const ObjectId& id) const = 0;
+  virtual std::optional<PartnerInfo> DescribePartner(
+      const ObjectId& id) const = 0;
+  virtual std::optional<EventInfo> DescribeEvent(
+      const ObjectId& id) const = 0;  // sets without counts
+  virtual std::optional<SetInfo> DescribeSet(
+      const ObjectId& id) const = 0;  // without counts
+  virtual std::optional<PromocodeInfo> DescribePromocode(
+      const ObjectId& id) const = 0;
 
   // Expires every reservation whose deadline is at or before the clock's
   // Now(); returns how many orders it expired. Safe to call from any thread;

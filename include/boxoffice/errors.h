@@ -8,9 +8,9 @@
 //   kInvalidArgument    fix the request (400)
 //   kNotFound           unknown or invisible event/set/ticket/order (400)
 //   kFailedPrecondition the order's status forbids it (400)
-//   kAborted            another change of the same order is under way; retry (409)
-//   kUnauthenticated    no or unknown key (401)
-//   kResourceExhausted  an engine capacity limit was reached (400)
+//   kAborted            another change of the same order is under way; retry
+//   (409) kUnauthenticated    no or unknown key (401) kResourceExhausted  an
+//   engine capacity limit was reached (400)
 //
 // Thread-safety: pure functions.
 #ifndef BOXOFFICE_ERRORS_H_
@@ -26,7 +26,8 @@ namespace boxoffice {
 
 // A status with code `code` listing `messages` (at least one). Its message()
 // is the messages joined with "; ", for logs.
-absl::Status MakeError(absl::StatusCode code, std::vector<std::string> messages);
+absl::Status MakeError(absl::StatusCode code,
+                       std::vector<std::string> messages);
 absl::Status MakeError(absl::StatusCode code, std::string message);
 
 // The messages of a non-OK status: its payload list, or {message()} when the

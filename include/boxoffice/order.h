@@ -40,12 +40,12 @@ struct Payment {
 };
 
 struct CreateOrderRequest {
-  std::optional<ObjectId> event;      // optional when tickets is non-empty
-  std::vector<ObjectId> tickets;      // exact tickets, claimed first
-  std::vector<SetCount> random;       // desired totals per named set
+  std::optional<ObjectId> event;  // optional when tickets is non-empty
+  std::vector<ObjectId> tickets;  // exact tickets, claimed first
+  std::vector<SetCount> random;   // desired totals per named set
   bool all_or_nothing = false;
   std::vector<std::string> promocodes;  // codes, case-insensitive
-  std::string customer_json = "{}";   // a JSON object's text, kept as given
+  std::string customer_json = "{}";     // a JSON object's text, kept as given
 };
 
 // PATCH: each present field applies, in the contract's order: tickets,

@@ -1,7 +1,6 @@
 #include "boxoffice/clock.h"
 
 #include "absl/time/clock.h"
-
 #include "gtest/gtest.h"
 
 namespace boxoffice {
@@ -24,7 +23,8 @@ TEST(SimulatedClockTest, KeepsMicroseconds) {
 }
 
 TEST(RealClockTest, IsNearNow) {
-  EXPECT_LT(absl::AbsDuration(Clock::Real()->Now() - absl::Now()), absl::Seconds(5));
+  EXPECT_LT(absl::AbsDuration(Clock::Real()->Now() - absl::Now()),
+            absl::Seconds(5));
 }
 
 }  // namespace

@@ -9,8 +9,9 @@ namespace {
 using ::testing::ElementsAre;
 
 TEST(ErrorsTest, CarriesEveryMessage) {
-  absl::Status s = MakeError(absl::StatusCode::kInvalidArgument,
-                             std::vector<std::string>{"Event x not found", "a; b\nc"});
+  absl::Status s =
+      MakeError(absl::StatusCode::kInvalidArgument,
+                std::vector<std::string>{"Event x not found", "a; b\nc"});
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(ErrorMessages(s), ElementsAre("Event x not found", "a; b\nc"));
 }

@@ -14,9 +14,9 @@ TEST(MoneyTest, ParsesTwoPlaces) {
 }
 
 TEST(MoneyTest, RefusesEverythingElse) {
-  for (const char* bad : {"", "-1.00", "+1", "1.005", "1e3", " 1", "1 ", ".5",
-                          "5.", "1,00", "abc", "NaN", "10000000000000.01",
-                          "99999999999999999999999"}) {
+  for (const char* bad :
+       {"", "-1.00", "+1", "1.005", "1e3", " 1", "1 ", ".5", "5.", "1,00",
+        "abc", "NaN", "10000000000000.01", "99999999999999999999999"}) {
     EXPECT_FALSE(ParseMoney(bad).ok()) << bad;
   }
   EXPECT_TRUE(ParseMoney("10000000000000.00").ok());  // exactly kMaxMinor

@@ -14,9 +14,10 @@ TEST(ObjectIdTest, RoundTrips) {
 }
 
 TEST(ObjectIdTest, RefusesNonCanonical) {
-  for (const char* bad : {"", "5d7134962110d30a34e95b9", "5d7134962110d30a34e95b966",
-                          "5D7134962110D30A34E95B96", "5d7134962110d30a34e95b9g",
-                          "9bd8359943b545500278875r"}) {
+  for (const char* bad :
+       {"", "5d7134962110d30a34e95b9", "5d7134962110d30a34e95b966",
+        "5D7134962110D30A34E95B96", "5d7134962110d30a34e95b9g",
+        "9bd8359943b545500278875r"}) {
     EXPECT_FALSE(ObjectId::Parse(bad).has_value()) << bad;
   }
 }

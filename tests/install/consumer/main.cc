@@ -23,5 +23,6 @@ int main() {
       {"POST", "/v2/resources/orders", "key k1",
        R"({"event": "5d7134962110d30a34e95b96", "random": {"5d7135112110d30a34e97e2d": 1}})"});
   std::printf("%d %s\n", r.status, r.body.c_str());
-  return r.status == 200 && r.body.find("\"10.00\"") != std::string::npos ? 0 : 3;
+  return r.status == 200 && r.body.find("\"10.00\"") != std::string::npos ? 0
+                                                                          : 3;
 }
