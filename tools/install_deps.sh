@@ -3,7 +3,7 @@
 set -euo pipefail
 pkgs=(g++ cmake ninja-build libboost-dev libabsl-dev nlohmann-json3-dev
       libgtest-dev libgmock-dev libbenchmark-dev)
-[[ "${BOXOFFICE_FUZZ:-0}" == 1 ]] && pkgs+=(clang libclang-rt-14-dev)
+[[ "${BOXOFFICE_FUZZ:-0}" == 1 ]] && pkgs+=(clang libclang-rt-14-dev clang-format)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
