@@ -18,9 +18,9 @@
 //    a TimerWheel Schedule + Cancel pair (the timers layer measures the
 //    wheel itself in bench/timers_bench.cc).
 //
-// Run (Release build):
-//   build/orders-rel/bench/orders_bench --benchmark_repetitions=5 \
-//     --benchmark_report_aggregates_only=true
+// Run (Release build; tools/bench_all.sh runs it with 3 repetitions):
+//   build/release/bench/orders_bench --benchmark_repetitions=5
+//   --benchmark_report_aggregates_only=true
 #include <algorithm>
 #include <chrono>
 #include <cstdint>

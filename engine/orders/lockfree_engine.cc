@@ -18,14 +18,12 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <new>
 #include <optional>
 #include <shared_mutex>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -36,6 +34,7 @@
 #include "boxoffice/limits.h"
 #include "engine/catalog/catalog_store.h"
 #include "engine/common/assert.h"
+#include "engine/common/periodic_thread.h"
 #include "engine/common/thread_stripe.h"
 #include "engine/core/lockfree_inventory.h"
 #include "engine/orders/chunked_slots.h"
@@ -161,16 +160,8 @@ class LockFreeEngine final : public Engine, private LoadListener {
     ctx_.options = &options_;
   }
 
-  ~LockFreeEngine() override {
-    if (background_.joinable()) {
-      {
-        std::lock_guard<std::mutex> l(stop_mu_);
-        stop_ = true;
-      }
-      stop_cv_.notify_all();
-      background_.join();
-    }
-  }
+  // The sweep uses every member: it stops before any is destroyed.
+  ~LockFreeEngine() override { expiry_thread_.Stop(); }
 
   absl::Status Start() {
     TimerWheelOptions wo;
@@ -198,7 +189,7 @@ class LockFreeEngine final : public Engine, private LoadListener {
                                     options_.reserved_orders, " orders"));
     }
     if (options_.background_expiry) {
-      background_ = std::thread([this] { BackgroundLoop(); });
+      expiry_thread_.Start(options_.expiry_interval, [this] { ExpireDue(); });
     }
     return absl::OkStatus();
   }
@@ -631,16 +622,6 @@ class LockFreeEngine final : public Engine, private LoadListener {
         old, index + 1, std::memory_order_acq_rel, std::memory_order_relaxed));
   }
 
-  void BackgroundLoop() {
-    const auto interval = absl::ToChronoMicroseconds(options_.expiry_interval);
-    std::unique_lock<std::mutex> l(stop_mu_);
-    while (!stop_cv_.wait_for(l, interval, [this] { return stop_; })) {
-      l.unlock();
-      ExpireDue();
-      l.lock();
-    }
-  }
-
   EngineOptions options_;
   Clock* const clock_;
   CatalogStore catalog_;
@@ -663,10 +644,7 @@ class LockFreeEngine final : public Engine, private LoadListener {
 
   // std::mutex rather than absl::Mutex here too (see OrderSlot::mu), and
   // TSan sees through pthread mutexes, not through Debian's Abseil.
-  std::mutex stop_mu_;
-  std::condition_variable stop_cv_;
-  bool stop_ ABSL_GUARDED_BY(stop_mu_) = false;
-  std::thread background_;
+  PeriodicThread expiry_thread_;
 };
 
 }  // namespace

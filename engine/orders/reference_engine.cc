@@ -6,12 +6,10 @@
 // concurrent structures, not the shared semantics) and the baseline of the
 // benchmarks.
 #include <algorithm>
-#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -22,6 +20,7 @@
 #include "boxoffice/errors.h"
 #include "engine/catalog/catalog_store.h"
 #include "engine/common/assert.h"
+#include "engine/common/periodic_thread.h"
 #include "engine/core/reference_inventory.h"
 #include "engine/orders/order_logic.h"
 #include "engine/orders/secure_ids.h"
@@ -78,16 +77,8 @@ class ReferenceEngine final : public Engine, private LoadListener {
     ctx_.options = &options_;
   }
 
-  ~ReferenceEngine() override {
-    if (background_.joinable()) {
-      {
-        std::lock_guard<std::mutex> l(stop_mu_);
-        stop_ = true;
-      }
-      stop_cv_.notify_all();
-      background_.join();
-    }
-  }
+  // The sweep uses every member: it stops before any is destroyed.
+  ~ReferenceEngine() override { expiry_thread_.Stop(); }
 
   // Starts the optional background sweep (EngineOptions::background_expiry).
   void Start() {
@@ -98,16 +89,7 @@ class ReferenceEngine final : public Engine, private LoadListener {
       orders_.reserve(static_cast<size_t>(options_.reserved_orders));
     }
     if (!options_.background_expiry) return;
-    background_ = std::thread([this] {
-      const auto interval =
-          absl::ToChronoMicroseconds(options_.expiry_interval);
-      std::unique_lock<std::mutex> l(stop_mu_);
-      while (!stop_cv_.wait_for(l, interval, [this] { return stop_; })) {
-        l.unlock();
-        ExpireDue();
-        l.lock();
-      }
-    });
+    expiry_thread_.Start(options_.expiry_interval, [this] { ExpireDue(); });
   }
 
   absl::StatusOr<CatalogSummary> LoadCatalog(
@@ -363,10 +345,7 @@ class ReferenceEngine final : public Engine, private LoadListener {
   absl::flat_hash_map<ObjectId, uint32_t> by_id_ ABSL_GUARDED_BY(mu_);
   std::multimap<absl::Time, uint32_t> deadlines_ ABSL_GUARDED_BY(mu_);
 
-  std::mutex stop_mu_;
-  std::condition_variable stop_cv_;
-  bool stop_ ABSL_GUARDED_BY(stop_mu_) = false;
-  std::thread background_;
+  PeriodicThread expiry_thread_;
 };
 
 }  // namespace
