@@ -352,7 +352,9 @@ class Harness {
 };
 
 TEST(OrdersDifferentialTest, RandomOperationsAgreeWithTheReference) {
-  const int64_t total_ops = Scaled(1'000'000, 4'000);
+  // The issue asks for 1,000,000 operations per CI run: all of them in the
+  // dev build (~4 s there), a sample under the sanitizers.
+  const int64_t total_ops = ScaledUnderSanitizersOnly(1'000'000, 4'000);
   constexpr int64_t kOpsPerSeed = 5'000;
   uint64_t base = 20261125;
   int64_t seeds = (total_ops + kOpsPerSeed - 1) / kOpsPerSeed;

@@ -30,6 +30,21 @@ inline int64_t Scaled(int64_t full, int64_t floor = 1) {
   return n < floor ? floor : n;
 }
 
+// `full` in every build without sanitizers (the unoptimized debug build
+// too), the sanitizers' fraction under them: for randomized tests whose
+// full size must run in every CI pass (CI builds dev, asan and tsan, not
+// release). BOXOFFICE_TEST_SCALE still overrides.
+inline int64_t ScaledUnderSanitizersOnly(int64_t full, int64_t floor = 1) {
+#if defined(BOXOFFICE_SANITIZED)
+  return Scaled(full, floor);
+#else
+  if (std::getenv("BOXOFFICE_TEST_SCALE") != nullptr) {
+    return Scaled(full, floor);
+  }
+  return full < floor ? floor : full;
+#endif
+}
+
 }  // namespace boxoffice::testing
 
 #endif  // BOXOFFICE_TESTS_SUPPORT_SCALE_H_
