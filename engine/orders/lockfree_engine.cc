@@ -80,8 +80,9 @@ struct alignas(64) OrderSlot {
   // payload, so that a sweep popping an old timer recognizes it as such.
   uint32_t timer_seq ABSL_GUARDED_BY(mu) = 0;
 };
-// Five cache lines: every order writes a fresh slot (see OrderData).
-static_assert(sizeof(OrderSlot) == 5 * 64);
+// Six cache lines, two of them the inline tickets: every order writes a
+// fresh slot (see OrderData and HeldTickets).
+static_assert(sizeof(OrderSlot) == 6 * 64);
 
 // One stripe's heads of every partner's order list.
 using PartnerHeads = ChunkedSlots<std::atomic<uint32_t>, 12>;

@@ -213,8 +213,7 @@ void AssignDiscounts(const EngineContext& ctx, OrderData* data) {
   }
 }
 
-void AppendClaimed(std::span<const TicketRef> refs,
-                   std::vector<HeldTicket>* tickets) {
+void AppendClaimed(std::span<const TicketRef> refs, HeldTickets* tickets) {
   for (const TicketRef& r : refs) tickets->push_back(HeldTicket{r});
 }
 
@@ -670,8 +669,8 @@ absl::StatusOr<ChangeOutcome> ExecuteChange(const EngineContext& ctx,
       !claimed.empty() ||
       std::find(keep.begin(), keep.end(), false) != keep.end();
   if (list_changed) {
-    std::vector<HeldTicket> next;
-    std::vector<HeldTicket> dropped;
+    HeldTickets next;
+    HeldTickets dropped;
     next.reserve(static_cast<size_t>(final_count));
     for (size_t i = 0; i < keep.size(); ++i) {
       (keep[i] ? next : dropped).push_back(std::move(data->tickets[i]));
