@@ -13,7 +13,7 @@ inline constexpr uint32_t kMaxTickets = 1u << 31;
 // two bits are the sold and tentative flags.
 inline constexpr uint32_t kMaxOrders = (1u << 30) - 2;
 // The ceiling of EngineOptions::reserved_orders (memory set aside at Open,
-// ~320 bytes an order: ~5 GiB at the ceiling).
+// ~384 bytes an order: ~6 GiB at the ceiling).
 inline constexpr int64_t kMaxReservedOrders = int64_t{1} << 24;
 inline constexpr uint32_t kMaxSets = 1u << 24;
 inline constexpr uint32_t kMaxEvents = 1u << 22;

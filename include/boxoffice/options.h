@@ -23,7 +23,7 @@ struct EngineOptions {
   // Memory for orders grows in chunks as they are created. 1..2^30-2.
   int64_t max_orders = 64'000'000;
   // Orders whose memory Open sets aside at once (0..max_orders, at most
-  // 16,777,216), rounded up to whole chunks of 4,096: about 320 bytes an
+  // 16,777,216), rounded up to whole chunks of 4,096: about 384 bytes an
   // order. The first reserved_orders orders then never wait for the kernel
   // to hand out fresh pages (on the 2-vCPU VM the benchmarks ran on, ~130 ns
   // an order, ~13% of an order's lifecycle), which is what a server
