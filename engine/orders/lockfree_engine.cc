@@ -174,6 +174,9 @@ class LockFreeEngine final : public Engine, private LoadListener {
     // to the overflow list.
     wo.max_timers = static_cast<size_t>(std::min<int64_t>(
         int64_t{2} * options_.max_orders + 1024, int64_t{1} << 24));
+    // One node per reserved order, ready like its slot (each order takes a
+    // fresh node until a sweep reclaims cancelled ones).
+    wo.prepared_timers = static_cast<size_t>(options_.reserved_orders);
     absl::StatusOr<std::unique_ptr<TimerWheel>> wheel = TimerWheel::Create(wo);
     if (!wheel.ok()) return wheel.status();
     wheel_ = *std::move(wheel);

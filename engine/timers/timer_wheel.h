@@ -33,6 +33,10 @@ struct TimerWheelOptions {
   absl::Duration tick = absl::Milliseconds(1);
   // Timers pending at once; Schedule fails beyond it.
   size_t max_timers = size_t{1} << 22;
+  // Fresh nodes whose pages Create writes at once (clipped to max_timers),
+  // so that the first timers never wait for the kernel and hypervisor to
+  // map a page: the engine passes EngineOptions::reserved_orders.
+  size_t prepared_timers = 0;
 };
 
 class TimerWheel {

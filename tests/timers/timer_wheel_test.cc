@@ -69,6 +69,41 @@ TEST(TimerWheelCreate, RejectsBadOptions) {
   EXPECT_TRUE(TimerWheel::Create(options).ok());
 }
 
+// prepared_timers only writes pages ahead; it is clipped to the capacity
+// (ASan sees a write past the node array), and a wheel built with it, or
+// with more fresh nodes than one populate region, fills and drains exactly.
+TEST(TimerWheelCreate, PreparedTimersAreClippedAndChangeNothingSeen) {
+  for (size_t prepared : {size_t{0}, size_t{5}, size_t{10}, size_t{100'000}}) {
+    SCOPED_TRACE(prepared);
+    TimerWheelOptions options;
+    options.start = kStart;
+    options.max_timers = 10;
+    options.prepared_timers = prepared;
+    auto wheel = TimerWheel::Create(options);
+    ASSERT_TRUE(wheel.ok()) << wheel.status();
+    for (uint64_t i = 0; i < 10; ++i) {
+      ASSERT_TRUE((*wheel)->Schedule(i, At(1000)).valid());
+    }
+    EXPECT_FALSE((*wheel)->Schedule(10, At(1000)).valid());
+    EXPECT_EQ(Pop(**wheel, At(1000)).size(), 10u);
+  }
+  // Past several 4,096-node populate regions, prepared for half of them.
+  TimerWheelOptions options;
+  options.start = kStart;
+  options.max_timers = 20'000;
+  options.prepared_timers = 10'000;
+  auto wheel = TimerWheel::Create(options);
+  ASSERT_TRUE(wheel.ok()) << wheel.status();
+  for (uint64_t i = 0; i < 20'000; ++i) {
+    ASSERT_TRUE((*wheel)->Schedule(i, At(5000 + i % 7)).valid()) << i;
+  }
+  EXPECT_FALSE((*wheel)->Schedule(20'000, At(5000)).valid());
+  std::vector<uint64_t> due = Pop(**wheel, At(5006));
+  std::sort(due.begin(), due.end());
+  ASSERT_EQ(due.size(), 20'000u);
+  for (uint64_t i = 0; i < 20'000; ++i) ASSERT_EQ(due[i], i);
+}
+
 TEST(TimerWheel, FiresAtTheDeadlineToTheMicrosecondNeverBefore) {
   auto wheel = MakeWheel();
   const TimerHandle h = wheel->Schedule(7, At(1234));
