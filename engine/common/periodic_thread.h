@@ -57,6 +57,8 @@ class PeriodicThread {
   }
 
  private:
+  // std::mutex rather than absl::Mutex: Debian's Abseil has deadlock
+  // detection on, and TSan sees through pthread mutexes, not through it.
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ ABSL_GUARDED_BY(mu_) = false;

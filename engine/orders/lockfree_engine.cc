@@ -646,8 +646,7 @@ class LockFreeEngine final : public Engine, private LoadListener {
   std::mutex overflow_mu_;
   std::vector<uint32_t> overflow_ ABSL_GUARDED_BY(overflow_mu_);
 
-  // std::mutex rather than absl::Mutex here too (see OrderSlot::mu), and
-  // TSan sees through pthread mutexes, not through Debian's Abseil.
+  // EngineOptions::background_expiry's sweep, if asked for.
   PeriodicThread expiry_thread_;
 };
 

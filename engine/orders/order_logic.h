@@ -55,9 +55,9 @@ struct HeldTicket {
 };
 
 // An order's tickets. Two inline: an order is never freed, so a heap
-// block per order meant fresh heap pages, and a demand fault costs ~10 us
-// on this VM kind (every ~50th create paid one); the slot's memory is
-// mapped in bulk ahead of need. Larger orders spill to the heap.
+// block per order meant fresh heap pages, and a fresh page costs 6-12 us
+// on this VM kind (every ~50th create paid one); a slot's memory is built
+// ahead (EngineOptions::reserved_orders). Larger orders spill to the heap.
 using HeldTickets = absl::InlinedVector<HeldTicket, 2>;
 
 // Everything an order keeps besides its status word. Owned by the engine's

@@ -345,6 +345,7 @@ class ReferenceEngine final : public Engine, private LoadListener {
   absl::flat_hash_map<ObjectId, uint32_t> by_id_ ABSL_GUARDED_BY(mu_);
   std::multimap<absl::Time, uint32_t> deadlines_ ABSL_GUARDED_BY(mu_);
 
+  // EngineOptions::background_expiry's sweep, if asked for.
   PeriodicThread expiry_thread_;
 };
 
