@@ -25,10 +25,10 @@ struct EngineOptions {
   // Orders whose memory Open sets aside at once (0..max_orders, at most
   // 16,777,216), rounded up to whole chunks of 4,096: about 384 bytes an
   // order. The first reserved_orders orders then never wait for the kernel
-  // to hand out fresh pages (on the 2-vCPU VM the benchmarks ran on, ~130 ns
-  // an order, ~13% of an order's lifecycle), which is what a server
-  // preparing an on-sale wants. The reference engine reserves room in its
-  // order index only.
+  // to hand out fresh pages (on the 2-vCPU VM the benchmarks ran on, up to
+  // ~0.6 us an order, more than half of an order's lifecycle), which is what
+  // a server preparing an on-sale wants. The reference engine reserves room in
+  // its order index only.
   int64_t reserved_orders = 0;
   // Catalog capacity: tickets across every load. 1..2^31.
   int64_t max_tickets = 100'000'000;
