@@ -6,13 +6,15 @@
 set -u
 cd "$(dirname "$0")/.."
 cmake --preset release >/dev/null
-cmake --build --preset release -j "$(nproc)" --target core_bench orders_bench \
-  json_bench timers_bench catalog_bench boxoffice-onsale >/dev/null
+cmake --build --preset release -j "$(nproc)" --target host_bench core_bench \
+  orders_bench json_bench timers_bench catalog_bench boxoffice-onsale >/dev/null
 out=build/release/bench-results
 mkdir -p "$out"
 { lscpu | grep 'Model name'; date -u; uptime; } > "$out/machine.txt"
 B=build/release/bench
 A=(--benchmark_repetitions=3 --benchmark_report_aggregates_only=true)
+# First: how far this host lets 2 threads scale at all (see host_bench.cc).
+"$B/host_bench" "${A[@]}" > "$out/host.txt" 2>&1
 "$B/core_bench" "${A[@]}" > "$out/core.txt" 2>&1
 "$B/orders_bench" "${A[@]}" > "$out/orders.txt" 2>&1
 "$B/json_bench" "${A[@]}" > "$out/json.txt" 2>&1
