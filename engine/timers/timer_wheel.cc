@@ -124,9 +124,11 @@ constexpr size_t kKeepCapacity = 4096;
 constexpr size_t kPrefetchDistance = 32;
 // Fresh nodes whose pages are mapped in one call, one region ahead of the
 // fresh-node counter: a demand fault on a never-touched calloc page costs
-// ~10 us on this VM kind (every 64th order paid one in the lifecycle
-// profile), one madvise(MADV_POPULATE_WRITE) over a region ~1 us a page.
+// ~12 us on this VM kind (every 64th order paid one in the lifecycle
+// profile); a page mapped by madvise(MADV_POPULATE_WRITE) ~0.7 us, plus
+// ~6 us at its first user access (docs/architecture/timers.md).
 constexpr uint64_t kPopulateNodes = 4096;
+constexpr uintptr_t kPageBytes = 4096;
 
 // Fresh slots a stripe takes from the global counter at once: the counter's
 // line is then written once per 64 first-time Schedules, not per Schedule.
@@ -365,14 +367,14 @@ void TimerWheelImpl::PopulateNodes(uint64_t first) const {
 #if defined(__linux__)
   if (first >= capacity_) return;
   const uint64_t last = std::min<uint64_t>(first + kPopulateNodes, capacity_);
-  constexpr uintptr_t kPage = 4096;
   // Whole pages: the partial ones at the ends belong to the node array's
   // allocation (or the heap around a small one); mapping them changes no
   // byte.
   const uintptr_t begin =
-      reinterpret_cast<uintptr_t>(&nodes_[first]) & ~(kPage - 1);
+      reinterpret_cast<uintptr_t>(&nodes_[first]) & ~(kPageBytes - 1);
   const uintptr_t end =
-      (reinterpret_cast<uintptr_t>(&nodes_[last]) + kPage - 1) & ~(kPage - 1);
+      (reinterpret_cast<uintptr_t>(&nodes_[last]) + kPageBytes - 1) &
+      ~(kPageBytes - 1);
   (void)madvise(reinterpret_cast<void*>(begin), end - begin,
                 MADV_POPULATE_WRITE);
 #else
@@ -1063,7 +1065,9 @@ absl::StatusOr<std::unique_ptr<TimerWheel>> TimerWheel::Create(
   // zero store per 4 KiB is enough; nodes are zero already.
   const size_t prepared = std::min(options.prepared_timers, options.max_timers);
   volatile unsigned char* bytes = static_cast<unsigned char*>(nodes);
-  for (size_t b = 0; b < prepared * sizeof(Node); b += 4096) bytes[b] = 0;
+  for (size_t b = 0; b < prepared * sizeof(Node); b += kPageBytes) {
+    bytes[b] = 0;
+  }
   return std::unique_ptr<TimerWheel>(
       new TimerWheelImpl(options, static_cast<Node*>(nodes)));
 }

@@ -10,13 +10,18 @@
 namespace boxoffice::internal {
 namespace {
 
-// Waits (bounded: 10 s) until `calls` reaches `n`.
-bool WaitForCalls(const std::atomic<int>& calls, int n) {
+// Waits (bounded: 10 s) until `done()` holds; false if it never did.
+template <typename Pred>
+bool WaitUntil(Pred done) {
   for (int i = 0; i < 10'000; ++i) {
-    if (calls.load() >= n) return true;
+    if (done()) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  return false;
+  return done();
+}
+
+bool WaitForCalls(const std::atomic<int>& calls, int n) {
+  return WaitUntil([&] { return calls.load() >= n; });
 }
 
 TEST(PeriodicThreadTest, CallsRepeatedlyUntilStoppedAndNeverAfter) {
@@ -53,10 +58,7 @@ TEST(PeriodicThreadTest, StopWaitsForACallInProgress) {
     std::this_thread::sleep_for(std::chrono::milliseconds(30));
     finished.store(true);
   });
-  for (int i = 0; i < 10'000 && !inside.load(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  ASSERT_TRUE(inside.load());
+  ASSERT_TRUE(WaitUntil([&] { return inside.load(); }));
   t.Stop();
   EXPECT_TRUE(finished.load());
 }
