@@ -1,9 +1,12 @@
 // Engine::Open: the order semantics of order_logic.h over structures that
 // many threads use at once without a global lock.
 //
-// - Orders live in chunked slots (ChunkedSlots); an order's index comes
-//   from one fetch_add and is written into its id, so lookup is O(1) from
-//   the id alone; the id's 8 secret bytes make a forged id fail.
+// - Orders live in chunked slots (ChunkedSlots); an order's slot index
+//   comes from its thread stripe's block of indices (IndexBlocks) and is
+//   written into its id, so lookup is O(1) from the id alone; the id's 8
+//   secret bytes make a forged id fail. Its number (sequential, as the
+//   contract wants) comes from a separate counter: one shared line per
+//   create instead of two, and a thread's orders in contiguous slots.
 // - Each order has an atomic state word: status, a `busy` bit owned by the
 //   PATCH under way, and a `published` bit. A PATCH that finds `busy` set
 //   is refused at once (409). Every status change is one CAS on the word,
@@ -34,6 +37,7 @@
 #include "boxoffice/limits.h"
 #include "engine/catalog/catalog_store.h"
 #include "engine/common/assert.h"
+#include "engine/common/index_blocks.h"
 #include "engine/common/periodic_thread.h"
 #include "engine/common/thread_stripe.h"
 #include "engine/core/lockfree_inventory.h"
@@ -70,6 +74,9 @@ struct alignas(64) OrderSlot {
   uint64_t secret = 0;
   PartnerIndex vendor = 0;
   EventIndex event = 0;
+  // The order's number (1, 2, ...), as in data.number; here for readers
+  // that sort without taking `mu`.
+  uint32_t number = 0;
   // std::shared_mutex rather than absl::Mutex: Debian's prebuilt Abseil
   // has deadlock detection on, which funnels every absl::Mutex acquisition
   // through one global graph lock: a hidden global lock on the order path.
@@ -80,6 +87,8 @@ struct alignas(64) OrderSlot {
   // payload, so that a sweep popping an old timer recognizes it as such.
   uint32_t timer_seq ABSL_GUARDED_BY(mu) = 0;
 };
+// Holder ids are slot index + 1; the slots end below max_orders + kSlack.
+static_assert(uint64_t{limits::kMaxOrders} + IndexBlocks::kSlack <= kMaxHolder);
 // Six cache lines, two of them the inline tickets: every order writes a
 // fresh slot (see OrderData and HeldTickets).
 static_assert(sizeof(OrderSlot) == 6 * 64);
@@ -151,7 +160,11 @@ class LockFreeEngine final : public Engine, private LoadListener {
         clock_(options.clock != nullptr ? options.clock : Clock::Real()),
         catalog_(CatalogStoreLimits{options.max_tickets}),
         inventory_(policy),
-        orders_(static_cast<uint64_t>(options.max_orders)),
+        // Every index below max_orders + kSlack may be handed out (see
+        // IndexBlocks), each to at most one order.
+        orders_(static_cast<uint64_t>(options.max_orders) +
+                IndexBlocks::kSlack),
+        order_indices_(static_cast<uint32_t>(orders_.capacity())),
         partner_heads_(MakePartnerHeads()) {
     options_.clock = clock_;
     ctx_.catalog = &catalog_;
@@ -216,14 +229,21 @@ class LockFreeEngine final : public Engine, private LoadListener {
     absl::StatusOr<CreatePlan> plan = PlanCreate(ctx_, p, request);
     if (!plan.ok()) return plan.status();
     BOXOFFICE_DCHECK(p.has_value());
-    // Relaxed: the index only needs to be unique; the slot's contents are
-    // published by the release store of its state word below.
-    const uint64_t index = next_order_.fetch_add(1, std::memory_order_relaxed);
-    if (index >= static_cast<uint64_t>(options_.max_orders)) {
+    // Relaxed: the number only needs to be unique and in call order (the
+    // counter's modification order); the slot's contents are published by
+    // the release store of its state word below. Taken before the index,
+    // so that a refused create wastes no index.
+    const uint64_t number =
+        next_number_.fetch_add(1, std::memory_order_relaxed) + 1;
+    if (number > static_cast<uint64_t>(options_.max_orders)) {
       return MakeError(
           absl::StatusCode::kResourceExhausted,
           absl::StrCat("Too many orders: at most ", options_.max_orders));
     }
+    // At most max_orders creates get here, so the index is below
+    // max_orders + kSlack, the slots' capacity.
+    const uint64_t index = order_indices_.Take();
+    BOXOFFICE_CHECK(index < orders_.capacity());
     OrderSlot* slot = orders_.Ensure(index);
     // Halfway through a chunk, build the next one: exactly one create sees
     // this index, so the next chunk is rarely built twice by racers.
@@ -240,9 +260,10 @@ class LockFreeEngine final : public Engine, private LoadListener {
       slot->secret = SecureRandom64();
       slot->vendor = *p;
       slot->event = plan->event;
+      slot->number = static_cast<uint32_t>(number);
       OrderData& d = slot->data;
       d.id = MakeOrderId(static_cast<uint32_t>(index), slot->secret);
-      d.number = static_cast<int64_t>(index + 1);
+      d.number = static_cast<int64_t>(number);
       d.vendor = *p;
       d.event = plan->event;
       d.created_at = now;
@@ -339,8 +360,9 @@ class LockFreeEngine final : public Engine, private LoadListener {
       if (!event.has_value()) return page;
     }
     const absl::Time now = clock_->Now();
-    std::vector<uint32_t> matching;
-    const uint64_t bound = next_order_.load(std::memory_order_relaxed);
+    // (number, index) of each order listed.
+    std::vector<std::pair<uint32_t, uint32_t>> matching;
+    const uint64_t bound = order_indices_.bound();
     for (const auto& heads : partner_heads_) {
       const std::atomic<uint32_t>* head = heads->Get(*p);
       // Acquire pairs with the push's release CAS: each order reached is
@@ -358,17 +380,18 @@ class LockFreeEngine final : public Engine, private LoadListener {
         // agree.
         const OrderStatus status = CurrentStatus(slot, index, now);
         if (filter.status.has_value() && status != *filter.status) continue;
-        matching.push_back(index);
+        matching.emplace_back(slot->number, index);
       }
     }
     // The stripes interleave, and pushes of racing creators may land out of
     // number order; sort so that the list is newest first by number.
-    std::sort(matching.begin(), matching.end(), std::greater<uint32_t>());
+    std::sort(matching.begin(), matching.end(),
+              std::greater<std::pair<uint32_t, uint32_t>>());
     page.total = static_cast<int64_t>(matching.size());
     const int64_t begin = (filter.page - 1) * filter.per_page;
     for (int64_t i = begin; i < page.total && i < begin + filter.per_page;
          ++i) {
-      const uint32_t index = matching[static_cast<size_t>(i)];
+      const uint32_t index = matching[static_cast<size_t>(i)].second;
       page.orders.push_back(ViewAt(orders_.Get(index), index, now));
     }
     return page;
@@ -416,8 +439,7 @@ class LockFreeEngine final : public Engine, private LoadListener {
     // Bounded: every round pops kBatch timers out of a finite set, and
     // timers scheduled meanwhile are due only after `now`... or at it; so
     // the rounds are capped by the orders that exist.
-    const uint64_t max_rounds =
-        next_order_.load(std::memory_order_relaxed) / kBatch + 2;
+    const uint64_t max_rounds = order_indices_.bound() / kBatch + 2;
     for (uint64_t round = 0; round < max_rounds; ++round) {
       due.clear();
       const size_t n = wheel_->PopDue(now, kBatch, &due);
@@ -464,8 +486,7 @@ class LockFreeEngine final : public Engine, private LoadListener {
   absl::Status CheckInvariants() const override {
     std::vector<AuditOrder> orders;
     const uint64_t n =
-        std::min<uint64_t>(next_order_.load(std::memory_order_acquire),
-                           static_cast<uint64_t>(options_.max_orders));
+        std::min<uint64_t>(order_indices_.bound(), orders_.capacity());
     std::vector<std::string> problems;
     // Each order is copied under its own lock (shared), one at a time, so
     // that a background sweep still running cannot tear what is read.
@@ -476,16 +497,38 @@ class LockFreeEngine final : public Engine, private LoadListener {
       const uint32_t word = slot->state.load(std::memory_order_acquire);
       if ((word & kPublished) == 0) continue;
       if ((word & kBusy) != 0) {
-        problems.push_back(
-            absl::StrCat("order ", i + 1, " is busy at a quiescent point"));
+        problems.push_back(absl::StrCat("order ", slot->data.number,
+                                        " is busy at a quiescent point"));
       }
-      if (slot->data.number != static_cast<int64_t>(i + 1)) {
-        problems.push_back(
-            absl::StrCat("order ", i + 1, " has number ", slot->data.number));
+      if (slot->data.number != static_cast<int64_t>(slot->number)) {
+        problems.push_back(absl::StrCat("order at slot ", i, " has number ",
+                                        slot->data.number, " and ",
+                                        slot->number));
       }
       orders.push_back(AuditOrder{
           slot->data.number, StatusOf(word), static_cast<HolderId>(i + 1),
           !slot->data.code.empty(), slot->data.tickets});
+    }
+    // At a quiescent point every create that took a number published its
+    // order: the numbers are exactly 1..count, each once.
+    std::vector<int64_t> numbers;
+    numbers.reserve(orders.size());
+    for (const AuditOrder& o : orders) numbers.push_back(o.number);
+    std::sort(numbers.begin(), numbers.end());
+    const int64_t created = static_cast<int64_t>(
+        std::min<uint64_t>(next_number_.load(std::memory_order_acquire),
+                           static_cast<uint64_t>(options_.max_orders)));
+    if (static_cast<int64_t>(numbers.size()) != created) {
+      problems.push_back(absl::StrCat(created, " orders were numbered but ",
+                                      numbers.size(), " are published"));
+    }
+    for (size_t k = 0; k < numbers.size(); ++k) {
+      if (numbers[k] != static_cast<int64_t>(k) + 1) {
+        problems.push_back(absl::StrCat("order numbers are not 1..",
+                                        numbers.size(), ": the ", k + 1,
+                                        "th is ", numbers[k]));
+        break;
+      }
     }
     absl::Status audit = AuditInvariants(ctx_, orders);
     if (!audit.ok()) {
@@ -526,7 +569,7 @@ class LockFreeEngine final : public Engine, private LoadListener {
   // for unknown, forged and other partners' ids alike.
   OrderSlot* FindVisible(const ObjectId& partner, const ObjectId& order) const {
     const uint32_t index = OrderIdIndex(order);
-    if (index >= static_cast<uint64_t>(options_.max_orders)) return nullptr;
+    if (index >= orders_.capacity()) return nullptr;
     OrderSlot* slot = orders_.Get(index);
     if (slot == nullptr) return nullptr;
     // Acquire pairs with the create's release store of kPublished.
@@ -633,10 +676,13 @@ class LockFreeEngine final : public Engine, private LoadListener {
   LockFreePromoUses promos_;
   TokenGenerator tokens_;
   EngineContext ctx_;
-  // Alone on its line: every create writes it, and the fields around it are
-  // read by every call (false sharing would make each of those a miss).
-  alignas(64) std::atomic<uint64_t> next_order_{0};
+  // Orders created so far (some may still be being built), and refused
+  // creates past max_orders. Alone on its line: every create writes it, and
+  // the fields around it are read by every call (false sharing would make
+  // each of those a miss).
+  alignas(64) std::atomic<uint64_t> next_number_{0};
   alignas(64) ChunkedSlots<OrderSlot, 12> orders_;
+  IndexBlocks order_indices_;
   // Per stripe, the head of each partner's order list, as index + 1
   // (0: empty). Stripe-major, so that two stripes' heads of one partner sit
   // on different cache lines.

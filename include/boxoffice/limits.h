@@ -10,8 +10,10 @@ namespace boxoffice::limits {
 // Ticket indices are 32-bit; one bit short of that keeps room for sentinels.
 inline constexpr uint32_t kMaxTickets = 1u << 31;
 // A holder (an order) is named in 30 bits of a ticket's state word; the top
-// two bits are the sold and tentative flags.
-inline constexpr uint32_t kMaxOrders = (1u << 30) - 2;
+// two bits are the sold and tentative flags. The engine may place up to
+// ~1,000 orders beyond max_orders in its slot array (per-thread blocks of
+// slots), hence the margin below 2^30.
+inline constexpr uint32_t kMaxOrders = (1u << 30) - (1u << 11);
 // The ceiling of EngineOptions::reserved_orders (memory set aside at Open,
 // ~384 bytes an order: ~6 GiB at the ceiling).
 inline constexpr int64_t kMaxReservedOrders = int64_t{1} << 24;

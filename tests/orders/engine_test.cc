@@ -148,7 +148,7 @@ TEST_P(EngineTest, OpenRefusesEveryBadOptionTogether) {
       ElementsAre("Option reservation_ttl must be between 1s and 30 days",
                   "Option payment_ttl must be between 1s and 30 days",
                   "Option max_tickets_per_order must be between 1 and 10000",
-                  "Option max_orders must be between 1 and 1073741822",
+                  "Option max_orders must be between 1 and 1073739776",
                   "Option reserved_orders must be between 0 and max_orders "
                   "(at most 16777216)",
                   "Option max_tickets must be between 1 and 2147483648",

@@ -419,6 +419,60 @@ TEST_P(OrdersStressTest, MixedOperationsKeepEveryInvariant) {
               static_cast<long long>(busy_refusals.load()));
 }
 
+// Creators on more threads than there are thread stripes (so that stripes
+// share index blocks): every order gets a distinct number, the numbers are
+// exactly 1..N, each thread sees its own numbers rise, and the list shows
+// every order newest first by number, as GetOrder reports it.
+TEST_P(OrdersStressTest, NumbersAreSequentialAcrossThreads) {
+  SimulatedClock clock(kStart);
+  constexpr int kThreads = 20;
+  const int64_t per_thread = Scaled(300, 20);
+  std::unique_ptr<Engine> engine =
+      OpenHot(GetParam(), &clock, 1, kThreads * per_thread, 0);
+  const ObjectId partner = TestId(0x21, 0);
+  std::vector<std::vector<std::pair<int64_t, ObjectId>>> made(kThreads);
+  std::vector<std::thread> ts;
+  for (int t = 0; t < kThreads; ++t) {
+    ts.emplace_back([&, t] {
+      for (int64_t i = 0; i < per_thread; ++i) {
+        auto v = engine->CreateOrder(partner, Take(1, false));
+        ASSERT_TRUE(v.ok()) << v.status();
+        made[t].emplace_back(v->number, v->id);
+      }
+    });
+  }
+  for (auto& th : ts) th.join();
+  ASSERT_TRUE(engine->CheckInvariants().ok()) << engine->CheckInvariants();
+  std::vector<std::pair<int64_t, ObjectId>> all;
+  for (const auto& mine : made) {
+    for (size_t i = 1; i < mine.size(); ++i) {
+      EXPECT_LT(mine[i - 1].first, mine[i].first);
+    }
+    all.insert(all.end(), mine.begin(), mine.end());
+  }
+  std::sort(all.begin(), all.end(),
+            [](const auto& a, const auto& b) { return a.first > b.first; });
+  const int64_t n = kThreads * per_thread;
+  ASSERT_EQ(static_cast<int64_t>(all.size()), n);
+  for (int64_t k = 0; k < n; ++k) {
+    ASSERT_EQ(all[static_cast<size_t>(k)].first, n - k);
+  }
+  OrderFilter filter;
+  filter.per_page = 100;
+  int64_t listed = 0;
+  for (filter.page = 1; listed < n; ++filter.page) {
+    auto page = engine->ListOrders(partner, filter);
+    ASSERT_TRUE(page.ok()) << page.status();
+    ASSERT_EQ(page->total, n);
+    ASSERT_FALSE(page->orders.empty());
+    for (const OrderView& o : page->orders) {
+      const auto& [number, id] = all[static_cast<size_t>(listed++)];
+      ASSERT_EQ(o.number, number);
+      ASSERT_EQ(o.id, id);
+    }
+  }
+}
+
 // Two (or eight) orders racing for a promocode's last use: exactly one of
 // them gets the discount, round after round.
 TEST_P(OrdersStressTest, PromocodeLastUseGoesToExactlyOneOrder) {
