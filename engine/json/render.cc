@@ -149,16 +149,41 @@ std::optional<RefCache::Entry> RefCache::Render(Kind kind,
   return entry;
 }
 
+namespace {
+
+// Holds every lock of `stripes` exclusively for its scope, taken in index
+// order (so that two writers cannot deadlock) and dropped in reverse.
+template <typename Stripes>
+class LockAll {
+ public:
+  explicit LockAll(Stripes& stripes) : stripes_(stripes) {
+    for (auto& s : stripes_) s.value.lock();
+  }
+  ~LockAll() {
+    for (auto it = stripes_.rbegin(); it != stripes_.rend(); ++it) {
+      it->value.unlock();
+    }
+  }
+  LockAll(const LockAll&) = delete;
+  LockAll& operator=(const LockAll&) = delete;
+
+ private:
+  Stripes& stripes_;
+};
+
+}  // namespace
+
 const RefCache::Entry* RefCache::Find(Kind kind, const ObjectId& id) {
   {
-    std::shared_lock<std::shared_mutex> lock(mu_);
+    std::shared_lock<std::shared_mutex> lock(stripes_[ThreadStripe()].value);
     const auto it = maps_[kind].find(id);
     if (it != maps_[kind].end()) return &it->second;
   }
-  // Rendered outside the lock: Describe* takes the engine's own locks.
+  // Rendered outside the locks: Describe* takes the engine's own locks.
   std::optional<Entry> rendered = Render(kind, id);
   if (!rendered) return nullptr;
-  std::unique_lock<std::shared_mutex> lock(mu_);
+  // Every stripe: then no reader of any stripe is inside the map.
+  LockAll writer(stripes_);
   const auto [it, inserted] = maps_[kind].try_emplace(id, std::move(*rendered));
   (void)inserted;  // a racing miss rendered the same immutable text
   return &it->second;

@@ -3,6 +3,7 @@
 #ifndef BOXOFFICE_ENGINE_JSON_RENDER_H_
 #define BOXOFFICE_ENGINE_JSON_RENDER_H_
 
+#include <array>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
@@ -11,6 +12,7 @@
 
 #include "absl/container/node_hash_map.h"
 #include "boxoffice/engine.h"
+#include "engine/common/thread_stripe.h"
 #include "engine/json/json_writer.h"
 
 namespace boxoffice::internal {
@@ -21,9 +23,14 @@ namespace boxoffice::internal {
 // entry rendered once stays right forever; the cache holds only ids the
 // engine described, so it is bounded by the catalog's own size.
 //
-// Thread-safety: every method may be called concurrently; lookups share a
-// reader lock, a miss renders outside the lock and inserts under the writer
-// lock (two threads racing on one miss render the same text; one wins).
+// Thread-safety: every method may be called concurrently. A lookup takes
+// the reader side of its thread stripe's lock only (ThreadStripe()), so
+// that threads answering at once write no common line: with one shared
+// reader lock, each of a response's three or four lookups moved that
+// lock's line between the cores. A miss renders outside any lock and
+// inserts holding every stripe's lock (two threads racing on one miss
+// render the same text; one wins). Misses stop once every catalog object
+// a response names has been seen.
 class RefCache {
  public:
   explicit RefCache(Engine* engine) : engine_(engine) {}
@@ -53,14 +60,17 @@ class RefCache {
   bool Write(Kind kind, const ObjectId& id, JsonWriter* w);
 
   Engine* const engine_;
-  // std::shared_mutex rather than absl::Mutex: Debian's Abseil is not built
-  // for ThreadSanitizer (its lock operations are invisible to TSan, which
-  // then reports the map's accesses as races), and it keeps deadlock
-  // detection on, which costs a graph lookup per lock on the hot path.
-  std::shared_mutex mu_;
-  // Guarded by mu_. node_hash_map: an Entry never moves once inserted, so a
-  // pointer taken under the reader lock stays valid after it (entries are
-  // never erased, and an Entry's text is immutable once published).
+  // Reader: any one stripe's lock (shared); writer: all of them, in index
+  // order. std::shared_mutex rather than absl::Mutex: Debian's Abseil is
+  // not built for ThreadSanitizer (its lock operations are invisible to
+  // TSan, which then reports the map's accesses as races), and it keeps
+  // deadlock detection on, which costs a graph lookup per lock on the hot
+  // path.
+  std::array<Padded<std::shared_mutex>, kThreadStripes> stripes_;
+  // Guarded by stripes_ as above. node_hash_map: an Entry never moves once
+  // inserted, so a pointer taken under a reader lock stays valid after it
+  // (entries are never erased, and an Entry's text is immutable once
+  // published).
   absl::node_hash_map<ObjectId, Entry> maps_[kKinds];
 };
 
