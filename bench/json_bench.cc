@@ -8,6 +8,10 @@
 //                      order with refs. One thread.
 //   BM_V2CreateDone    the same create, then PATCH {"status": "done"}; 1 and
 //                      2 threads (items/s is requests/s, two per iteration).
+//                      /0 lock-free, /1 reference; controls for the 2-thread
+//                      ratio of /0: /2 a world (engine + adapter) per thread,
+//                      nothing shared; /3 one world, a stand per thread.
+//                      Ratios: tools/bench_scaling.sh (docs/BENCHMARKS.md).
 //   BM_V1Create        POST /v1/resources/orders, the v1 shape. One thread.
 //   BM_EngineCreate    Engine::CreateOrder alone, for the adapter's share.
 //
@@ -45,6 +49,8 @@ constexpr char kPartner[] = "5ba10ea90c43fc000b0fc786";
 constexpr char kKey[] = "9bd8359943b545500278875r49c5b96d";
 constexpr char kEvent[] = "5d7134962110d30a34e95b96";
 constexpr char kStand[] = "5d7135112110d30a34e97e2d";
+// A second stand of the same event, only for the one-set-per-thread runs.
+constexpr char kStand2[] = "5d7135112110d30a34e97e2e";
 constexpr int64_t kStandTickets = 4'000'000;
 constexpr int64_t kExpireEvery = 100'000;
 
@@ -81,6 +87,9 @@ struct World {
     stand.price.minor = 560000;
     stand.count = kStandTickets;
     e.sets.push_back(stand);
+    stand.id = Id(kStand2);
+    stand.name = "Танцпол";
+    e.sets.push_back(stand);
     doc.events.push_back(e);
     if (!engine->LoadCatalog(doc).ok()) std::abort();
     adapter = std::make_unique<boxoffice::JsonAdapter>(engine.get());
@@ -91,18 +100,21 @@ struct World {
     clock.Advance(absl::Hours(1));
     engine->ExpireDue();
   }
+  // Either stand may be below half once this many of all tickets are out.
   bool LowOnStock() const {
-    return engine->Totals().vacant < kStandTickets / 2;
+    const boxoffice::InventoryTotals t = engine->Totals();
+    return t.tickets - t.vacant > kStandTickets / 2;
   }
 };
 
 // One world per engine kind, shared by a benchmark's threads; replaced
-// between runs when its stock runs low.
-World* GetWorld(bool reference, bool fresh_if_low) {
+// between runs when its stock runs low. `apart` >= 0 names a lock-free
+// world of its own for one thread (the control runs that share nothing).
+World* GetWorld(bool reference, bool fresh_if_low, int apart = -1) {
   static std::mutex mu;
-  static std::unique_ptr<World> worlds[2];
+  static std::unique_ptr<World> worlds[4];
   std::lock_guard<std::mutex> lock(mu);
-  auto& w = worlds[reference ? 1 : 0];
+  auto& w = worlds[apart >= 0 ? 2 + apart : (reference ? 1 : 0)];
   if (!w || (fresh_if_low && w->LowOnStock())) {
     w.reset();
     w = std::make_unique<World>(reference);
@@ -110,10 +122,9 @@ World* GetWorld(bool reference, bool fresh_if_low) {
   return w.get();
 }
 
-const std::string& CreateBody() {
-  static const std::string body = std::string(R"({"event": ")") + kEvent +
-                                  R"(", "random": {")" + kStand + R"(": 2}})";
-  return body;
+std::string CreateBody(const char* stand = kStand) {
+  return std::string(R"({"event": ")") + kEvent + R"(", "random": {")" + stand +
+         R"(": 2}})";
 }
 
 void Check(bool ok, benchmark::State& state, const char* what) {
@@ -129,7 +140,8 @@ void RunCreate(benchmark::State& state, const char* path, int expected_status) {
   WarnIfUnoptimized(state);
   World* w = GetWorld(state.range(0) == 1, /*fresh_if_low=*/true);
   const std::string auth = std::string("key ") + kKey;
-  boxoffice::RawRequest request{"POST", path, auth, CreateBody()};
+  const std::string body = CreateBody();
+  boxoffice::RawRequest request{"POST", path, auth, body};
   boxoffice::RawResponse response;
   int64_t n = 0;
   for (auto _ : state) {
@@ -184,10 +196,18 @@ BENCHMARK(BM_EngineCreate)->Arg(0)->Arg(1);
 // between runs when half the stand is gone. Every thread shares the world.
 void BM_V2CreateDone(benchmark::State& state) {
   WarnIfUnoptimized(state);
-  World* w = GetWorld(state.range(0) == 1, state.thread_index() == 0);
+  // Arg 2: each thread its own engine and adapter (a world apart), so
+  // nothing is shared: what the host allows this very workload, memory
+  // traffic included, against which Arg 0's 2-thread ratio is read.
+  // Arg 3: one world, but the second thread sells the second stand: all
+  // shared except the set.
+  const bool apart = state.range(0) == 2;
+  World* w = apart ? GetWorld(false, true, state.thread_index())
+                   : GetWorld(state.range(0) == 1, state.thread_index() == 0);
   const std::string auth = std::string("key ") + kKey;
-  boxoffice::RawRequest create{"POST", "/v2/resources/orders", auth,
-                               CreateBody()};
+  const std::string body = CreateBody(
+      state.range(0) == 3 && state.thread_index() == 1 ? kStand2 : kStand);
+  boxoffice::RawRequest create{"POST", "/v2/resources/orders", auth, body};
   boxoffice::RawResponse response;
   std::string path = "/v2/resources/orders/";
   const size_t prefix = path.size();
@@ -210,11 +230,16 @@ void BM_V2CreateDone(benchmark::State& state) {
     }
   }
   state.SetItemsProcessed(state.iterations() * 2);
-  state.SetLabel(state.range(0) == 1 ? "reference engine" : "lock-free engine");
+  state.SetLabel(state.range(0) == 1   ? "reference engine"
+                 : state.range(0) == 2 ? "lock-free, a world per thread"
+                 : state.range(0) == 3 ? "lock-free, a stand per thread"
+                                       : "lock-free engine");
 }
 BENCHMARK(BM_V2CreateDone)
     ->Arg(0)
     ->Arg(1)
+    ->Arg(2)
+    ->Arg(3)
     ->Threads(1)
     ->Threads(2)
     ->UseRealTime();
@@ -225,8 +250,8 @@ void BM_V2CreateLatency(benchmark::State& state) {
   WarnIfUnoptimized(state);
   World* w = GetWorld(false, true);
   const std::string auth = std::string("key ") + kKey;
-  boxoffice::RawRequest request{"POST", "/v2/resources/orders", auth,
-                                CreateBody()};
+  const std::string body = CreateBody();
+  boxoffice::RawRequest request{"POST", "/v2/resources/orders", auth, body};
   boxoffice::RawResponse response;
   std::vector<int64_t> ns;
   ns.reserve(1 << 20);

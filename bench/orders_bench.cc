@@ -11,6 +11,9 @@
 //    without (every order's slot is fresh memory from the kernel).
 //    items_per_second = orders/s. Sampled per-order latency percentiles (1 in
 //    16 orders) are reported as counters, in us.
+//  - BM_LifecycleApart: the same, 2 threads sharing less (a set each, or
+//    an engine each): the controls that say how much of BM_Lifecycle's
+//    2-thread shortfall is sharing and how much is the host.
 //  - BM_ExpireMillionPending: 1,000,000 executed orders of one ticket each,
 //    the clock moved past their deadline, and ONE ExpireDue() call timed:
 //    every ticket is back on sale when it returns.
@@ -142,6 +145,67 @@ BENCHMARK(BM_Lifecycle)
     ->Args({1, 0})
     ->Args({0, 1})
     ->Args({1, 1})
+    ->Threads(1)
+    ->Threads(2)
+    ->Iterations(kLifecycleOrders)
+    ->UseRealTime();
+
+// The same lifecycle with less shared, as controls for BM_Lifecycle's
+// 2-thread ratio: sharing:1 gives each thread its own set of the one event
+// (one engine, so the order-number counter, timer wheel and partner lists
+// are shared, but no set's admission word), sharing:2 each thread its own
+// engine (nothing of the engine shared: the host's ceiling for this very
+// workload, its memory traffic included). Lock-free engine, reserved.
+std::unique_ptr<Engine> g_engines[2];
+void BM_LifecycleApart(benchmark::State& state) {
+  const int sharing = static_cast<int>(state.range(0));
+  const int64_t per_engine = sharing == 2 ? 1 : state.threads();
+  if (state.thread_index() == 0) {
+    for (int i = 0; i < (sharing == 2 ? state.threads() : 1); ++i) {
+      EngineOptions o;
+      o.clock = &g_clock;
+      o.max_orders = 4'000'000;
+      o.reserved_orders = kLifecycleOrders * per_engine;
+      auto e = Engine::Open(o);
+      if (!e.ok()) std::abort();
+      CatalogDocument doc = OneSet(2 * kLifecycleOrders * per_engine + 16);
+      if (sharing == 1) {
+        SetSpec second = doc.events[0].sets[0];
+        second.id = Oid(3, 2);
+        doc.events[0].sets.push_back(second);
+      }
+      if (!(*e)->LoadCatalog(doc).ok()) std::abort();
+      g_engines[i] = *std::move(e);
+    }
+  }
+  Engine* engine = nullptr;
+  CreateOrderRequest create = TwoRandom();
+  if (sharing == 1 && state.thread_index() == 1) {
+    create.random = {SetCount{Oid(3, 2), 2}};
+  }
+  ChangeOrderRequest done;
+  done.status = OrderStatus::kDone;
+  for (auto _ : state) {
+    // Read here, after the start barrier: thread 0 opened the engines.
+    if (engine == nullptr) {
+      engine = g_engines[sharing == 2 ? state.thread_index() : 0].get();
+    }
+    auto v = engine->CreateOrder(kPartner, create);
+    auto d = engine->ChangeOrder(kPartner, v->id, done);
+    if (!d.ok() || d->tickets.size() != 2) {
+      state.SkipWithError("lifecycle failed");
+      break;
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+  if (state.thread_index() == 0) {
+    for (auto& e : g_engines) e.reset();
+  }
+}
+BENCHMARK(BM_LifecycleApart)
+    ->ArgName("sharing")
+    ->Arg(1)
+    ->Arg(2)
     ->Threads(1)
     ->Threads(2)
     ->Iterations(kLifecycleOrders)

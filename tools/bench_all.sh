@@ -29,6 +29,27 @@ for s in 1 2 3; do
     > "$out/onsale-fresh-$s.json" 2> "$out/onsale-fresh-$s.err"
 done
 "$B/boxoffice-onsale" --seed 6 > "$out/onsale-table.txt" 2>&1
+# 2-thread ratios, each as the median of 5 rounds against both vCPUs'
+# 1-thread rates (see tools/bench_scaling.sh), with the controls that share
+# less: the host itself, a world or engine per thread, a set per thread.
+S=tools/bench_scaling.sh
+{
+  echo "== host: independent work"
+  bash $S "$B/host_bench" 'BM_IndependentWork/real_time/threads:' 5
+  echo "== adapter: v2 create + done, one world (issue 4's target: 1.7x)"
+  bash $S "$B/json_bench" 'BM_V2CreateDone/0/real_time/threads:' 5
+  echo "== adapter: v2 create + done, a stand per thread"
+  bash $S "$B/json_bench" 'BM_V2CreateDone/3/real_time/threads:' 5
+  echo "== adapter: v2 create + done, a world per thread (nothing shared)"
+  bash $S "$B/json_bench" 'BM_V2CreateDone/2/real_time/threads:' 5
+  L='iterations:500000/real_time/threads:'
+  echo "== engine: lifecycle, one set, reserved"
+  bash $S "$B/orders_bench" "BM_Lifecycle/reference:0/reserved:1/$L" 5
+  echo "== engine: lifecycle, a set per thread"
+  bash $S "$B/orders_bench" "BM_LifecycleApart/sharing:1/$L" 5
+  echo "== engine: lifecycle, an engine per thread (nothing shared)"
+  bash $S "$B/orders_bench" "BM_LifecycleApart/sharing:2/$L" 5
+} > "$out/scaling.txt" 2>&1
 if [[ "${WITH_CATALOG:-0}" == 1 ]]; then  # 10M tickets: ~1 min, ~1 GiB
   "$B/catalog_bench" "${A[@]}" > "$out/catalog.txt" 2>&1
 fi
@@ -39,5 +60,5 @@ if [[ -d "$peers" && "${WITH_PEERS:-1}" == 1 ]]; then
   bash "$peers/postgres/run.sh" single > "$out/peer-pg-single.txt" 2>&1
   bash "$peers/postgres/run.sh" all3 > "$out/peer-pg-all3.txt" 2>&1
 fi
-grep -h 'median\|RESULT' "$out"/*.txt
+grep -h 'median\|RESULT\|^==' "$out"/*.txt
 echo "results in $out"
