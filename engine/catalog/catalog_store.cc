@@ -100,7 +100,9 @@ bool EventRecord::SellableBy(PartnerIndex p) const {
 // Thread-safety: see CatalogStore. Fields marked "writer only" are touched
 // only under mu_; the rest are read by lock-free readers as documented at
 // each atomic.
-class CatalogStore::Impl {
+// Cache-line aligned: every lookup of every request thread reads it (see
+// engine/common/cache_line.h).
+class alignas(kCacheLine) CatalogStore::Impl {
  public:
   explicit Impl(CatalogStoreLimits limits) : limits_(limits) {
     snapshots_.push_back(std::make_unique<PublishedCounts>());
@@ -223,7 +225,8 @@ class CatalogStore::Impl {
   // ThreadSanitizer (see engine/core/reference_inventory.cc).
   std::mutex mu_;
 
-  struct PublishedCounts {
+  // Cache-line aligned, like Impl: read on every lookup.
+  struct alignas(kCacheLine) PublishedCounts {
     uint32_t partners = 0, events = 0, sets = 0, tickets = 0, seats = 0,
              promocodes = 0;
   };

@@ -20,6 +20,7 @@
 #include "boxoffice/catalog.h"
 #include "boxoffice/money.h"
 #include "boxoffice/object_id.h"
+#include "engine/common/cache_line.h"
 #include "engine/core/inventory.h"
 
 namespace boxoffice::internal {
@@ -32,7 +33,9 @@ inline constexpr uint32_t kNoSeat = UINT32_MAX;
 struct PartnerRecord {
   ObjectId id;
   std::string name;
-  std::string key;
+  // Compared by every request's key lookup, from every thread: its text is
+  // on cache lines of its own (engine/common/cache_line.h).
+  std::basic_string<char, std::char_traits<char>, CacheLineAllocator<char>> key;
 };
 
 struct TicketRecord {

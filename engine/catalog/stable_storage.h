@@ -23,6 +23,7 @@
 
 #include "boxoffice/object_id.h"
 #include "engine/common/assert.h"
+#include "engine/common/cache_line.h"
 
 namespace boxoffice::internal {
 
@@ -85,14 +86,17 @@ class SegmentedArray {
   static constexpr uint64_t kChunkSize = uint64_t{1} << kChunkBits;
   static constexpr uint64_t kChunks = (kMaxSize + kChunkSize - 1) / kChunkSize;
 
-  SegmentedArray() : chunks_(new std::atomic<T*>[kChunks]) {
+  // Directory and chunks on whole cache lines of their own (cache_line.h):
+  // every request thread reads them.
+  SegmentedArray() : chunks_(NewCacheLineArray<std::atomic<T*>>(kChunks)) {
     for (uint64_t i = 0; i < kChunks; ++i) {
       chunks_[i].store(nullptr, std::memory_order_relaxed);
     }
   }
   ~SegmentedArray() {
     for (uint64_t i = 0; i < kChunks; ++i) {
-      delete[] chunks_[i].load(std::memory_order_relaxed);
+      T* chunk = chunks_[i].load(std::memory_order_relaxed);
+      if (chunk != nullptr) CacheLineArrayDelete<T>{kChunkSize}(chunk);
     }
   }
   SegmentedArray(const SegmentedArray&) = delete;
@@ -106,7 +110,7 @@ class SegmentedArray {
     // Relaxed: only the writer stores chunk pointers, so it reads its own.
     T* p = chunk.load(std::memory_order_relaxed);
     if (p == nullptr) {
-      p = new T[kChunkSize];
+      p = NewCacheLineArray<T>(kChunkSize).release();
       allocated_bytes_ += kChunkSize * sizeof(T);
       // Release: a reader that later acquires the pointer sees the chunk's
       // constructed records. (Readers reach a chunk only after acquiring a
@@ -128,7 +132,7 @@ class SegmentedArray {
   size_t allocated_bytes() const { return allocated_bytes_; }
 
  private:
-  std::unique_ptr<std::atomic<T*>[]> chunks_;
+  CacheLineArray<std::atomic<T*>> chunks_;
   size_t allocated_bytes_ = 0;
 };
 
@@ -143,7 +147,9 @@ class SegmentedArray {
 // Thread-safety: Insert by one writer, Find by any thread at the same time.
 // Slots go from 0 to a final value exactly once (insert-only), so a reader
 // sees either empty or the final value, never a torn or changed one.
-class AtomicIndexTable {
+// Cache-line aligned (and its arrays on lines of their own): every lookup
+// reads it (see cache_line.h).
+class alignas(kCacheLine) AtomicIndexTable {
  public:
   // Tables are sized for a load factor of 0.75 after a load...
   static constexpr uint64_t kLoadNum = 3;
@@ -160,8 +166,8 @@ class AtomicIndexTable {
 
   explicit AtomicIndexTable(uint64_t capacity)
       : capacity_(capacity),
-        slots_(new std::atomic<uint32_t>[capacity]),
-        tags_(new std::atomic<uint8_t>[capacity]) {
+        slots_(NewCacheLineArray<std::atomic<uint32_t>>(capacity)),
+        tags_(NewCacheLineArray<std::atomic<uint8_t>>(capacity)) {
     BOXOFFICE_CHECK(capacity >= 16);
     BOXOFFICE_CHECK(capacity <= (uint64_t{1} << 32));
     for (uint64_t i = 0; i < capacity; ++i) {
@@ -261,8 +267,8 @@ class AtomicIndexTable {
   static uint8_t Tag(uint64_t hash) { return static_cast<uint8_t>(hash); }
 
   const uint64_t capacity_;
-  std::unique_ptr<std::atomic<uint32_t>[]> slots_;
-  std::unique_ptr<std::atomic<uint8_t>[]> tags_;
+  CacheLineArray<std::atomic<uint32_t>> slots_;
+  CacheLineArray<std::atomic<uint8_t>> tags_;
   uint64_t size_ = 0;  // writer only
 };
 

@@ -91,9 +91,9 @@ struct alignas(64) LockFreeInventory::SetPool {
         size(ticket_count),
         words((ticket_count + 63) / 64),
         summary_words((words + 63) / 64),
-        vacant(std::make_unique<std::atomic<uint64_t>[]>(words)),
-        summary(std::make_unique<std::atomic<uint64_t>[]>(summary_words)),
-        state(std::make_unique<std::atomic<uint32_t>[]>(ticket_count)) {
+        vacant(NewCacheLineArray<std::atomic<uint64_t>>(words)),
+        summary(NewCacheLineArray<std::atomic<uint64_t>>(summary_words)),
+        state(NewCacheLineArray<std::atomic<uint32_t>>(ticket_count)) {
     for (uint32_t w = 0; w < words; ++w) {
       const uint32_t bits = std::min<uint32_t>(64, size - w * 64);
       vacant[w].store(bits == 64 ? ~uint64_t{0} : (uint64_t{1} << bits) - 1,
@@ -152,23 +152,23 @@ struct alignas(64) LockFreeInventory::SetPool {
   // taken by any claimer. Invariant (I): the number of set bits is at least
   // A plus the units reserved but not yet matched with a bit, so a claimer
   // holding reserved units always finds bits for them.
-  const std::unique_ptr<std::atomic<uint64_t>[]> vacant;
+  const CacheLineArray<std::atomic<uint64_t>> vacant;
   // Bit j of summary word s hints that vacant word 64s + j may be non-empty:
   // one bit per 64 tickets, so a claim in a nearly sold-out set finds a
   // non-empty word in O(words / 64) loads instead of O(words). See (S)
   // above; correctness never depends on it beyond finding bits eventually.
-  const std::unique_ptr<std::atomic<uint64_t>[]> summary;
+  const CacheLineArray<std::atomic<uint64_t>> summary;
   // Per ticket: 0, or holder | kSoldBit, or holder | kTentativeBit, or
   // holder (reserved). Written only by whoever cleared the ticket's bit (a
   // claimer) or by the holder (release, sell).
-  const std::unique_ptr<std::atomic<uint32_t>[]> state;
+  const CacheLineArray<std::atomic<uint32_t>> state;
   alignas(64) std::atomic<uint64_t> admission{0};
 };
 
 LockFreeInventory::LockFreeInventory(ClaimPolicy policy)
     : policy_(policy),
       owner_id_(core::NewOwnerId()),
-      directory_(std::make_unique<std::atomic<Chunk*>[]>(
+      directory_(NewCacheLineArray<std::atomic<Chunk*>>(
           boxoffice::limits::kMaxSets / kChunkSize)) {}
 
 LockFreeInventory::~LockFreeInventory() {

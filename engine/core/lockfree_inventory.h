@@ -12,6 +12,7 @@
 #include <memory>
 #include <span>
 
+#include "engine/common/cache_line.h"
 #include "engine/core/claim_policy.h"
 #include "engine/core/inventory.h"
 
@@ -91,7 +92,9 @@ class LockFreeInventory final : public Inventory {
 
   static constexpr uint32_t kChunkBits = 12;
   static constexpr uint32_t kChunkSize = 1u << kChunkBits;
-  using Chunk = std::array<std::atomic<SetPool*>, kChunkSize>;
+  // Whole cache lines, like every array claimers read (cache_line.h).
+  struct alignas(kCacheLine) Chunk
+      : std::array<std::atomic<SetPool*>, kChunkSize> {};
 
   SetPool* pool(SetIndex set) const;
   // Reserves up to `need` units of `p` (exactly `need` when `exact`), adding
@@ -134,7 +137,7 @@ class LockFreeInventory final : public Inventory {
   // The set directory: a fixed array of chunk pointers, each chunk a fixed
   // array of pool pointers. Nothing readers see is ever moved or freed
   // before destruction, so AddSet never disturbs a concurrent claim.
-  std::unique_ptr<std::atomic<Chunk*>[]> directory_;
+  CacheLineArray<std::atomic<Chunk*>> directory_;
 };
 
 }  // namespace boxoffice::internal

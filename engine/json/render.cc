@@ -61,7 +61,8 @@ std::string_view StatusNameV1(OrderStatus s) {
 std::optional<RefCache::Entry> RefCache::Render(Kind kind,
                                                 const ObjectId& id) const {
   Entry entry;
-  JsonWriter w(&entry.json);
+  std::string text;  // JsonWriter writes std::string; copied into entry.json
+  JsonWriter w(&text);
   switch (kind) {
     case kEvent: {
       const std::optional<EventInfo> e = engine_->DescribeEvent(id);
@@ -146,6 +147,7 @@ std::optional<RefCache::Entry> RefCache::Render(Kind kind,
       BOXOFFICE_CHECK(false);
   }
   BOXOFFICE_DCHECK(w.Complete());
+  entry.json.assign(text);
   return entry;
 }
 

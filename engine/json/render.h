@@ -12,6 +12,7 @@
 
 #include "absl/container/node_hash_map.h"
 #include "boxoffice/engine.h"
+#include "engine/common/cache_line.h"
 #include "engine/common/thread_stripe.h"
 #include "engine/json/json_writer.h"
 
@@ -48,9 +49,15 @@ class RefCache {
   std::optional<ObjectId> SetRule(const ObjectId& id);
 
  private:
+  // Built by whichever thread first needs it, then read by all: the map's
+  // nodes and arrays and the texts are on cache lines of their own
+  // (engine/common/cache_line.h), not next to the builder's per-request
+  // allocations.
+  using Text =
+      std::basic_string<char, std::char_traits<char>, CacheLineAllocator<char>>;
   struct Entry {
-    std::string json;  // the value's text, `{...}`
-    ObjectId rule;     // sets only
+    Text json;      // the value's text, `{...}`
+    ObjectId rule;  // sets only
   };
   enum Kind { kEvent, kPartner, kSet, kPromocode, kKinds };
 
@@ -71,7 +78,10 @@ class RefCache {
   // inserted, so a pointer taken under a reader lock stays valid after it
   // (entries are never erased, and an Entry's text is immutable once
   // published).
-  absl::node_hash_map<ObjectId, Entry> maps_[kKinds];
+  absl::node_hash_map<ObjectId, Entry, absl::Hash<ObjectId>,
+                      std::equal_to<ObjectId>,
+                      CacheLineAllocator<std::pair<const ObjectId, Entry>>>
+      maps_[kKinds];
 };
 
 // The ids an order or a page of orders names, each once, in first-seen

@@ -24,6 +24,7 @@
 #include <new>
 
 #include "engine/common/assert.h"
+#include "engine/common/cache_line.h"
 
 #if defined(__linux__)
 #include <sys/mman.h>
@@ -46,15 +47,17 @@
 
 namespace boxoffice::internal {
 
+// Whole cache lines (alignas): its fields are read by every access of
+// every thread (see cache_line.h).
 template <typename T, int kChunkBits>
-class ChunkedSlots {
+class alignas(kCacheLine) ChunkedSlots {
  public:
   static constexpr uint64_t kChunkSize = uint64_t{1} << kChunkBits;
 
   // Room for `capacity` elements; the directory costs 8 bytes per chunk.
   explicit ChunkedSlots(uint64_t capacity)
       : chunk_count_((capacity + kChunkSize - 1) / kChunkSize),
-        directory_(new std::atomic<T*>[chunk_count_]) {
+        directory_(NewCacheLineArray<std::atomic<T*>>(chunk_count_)) {
     BOXOFFICE_CHECK(capacity > 0);
     for (uint64_t i = 0; i < chunk_count_; ++i) {
       directory_[i].store(nullptr, std::memory_order_relaxed);
@@ -111,8 +114,8 @@ class ChunkedSlots {
 
  private:
   static constexpr size_t kChunkBytes = sizeof(T) * kChunkSize;
-  static constexpr size_t kAlign =
-      std::max(alignof(T), alignof(std::max_align_t));
+  static constexpr size_t kAlign = std::max(alignof(T), kCacheLine);
+  static_assert(kChunkBytes % kCacheLine == 0);
 
   static constexpr bool kMapped = kChunkBytes >= (size_t{256} << 10);
 
@@ -153,7 +156,9 @@ class ChunkedSlots {
   }
 
   const uint64_t chunk_count_;
-  const std::unique_ptr<std::atomic<T*>[]> directory_;
+  // On whole cache lines of its own, like the chunks (cache_line.h): every
+  // access of every thread reads it.
+  const CacheLineArray<std::atomic<T*>> directory_;
 };
 
 }  // namespace boxoffice::internal

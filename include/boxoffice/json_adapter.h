@@ -45,7 +45,9 @@ struct RawResponse {
   std::string body;  // JSON text
 };
 
-class JsonAdapter {
+// Occupies whole cache lines (alignas): every request of every thread reads
+// it, so it must not share a line with memory some thread writes.
+class alignas(64) JsonAdapter {
  public:
   JsonAdapter(Engine* engine, JsonAdapterOptions options = {});
   ~JsonAdapter();
