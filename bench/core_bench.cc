@@ -219,11 +219,15 @@ void BM_SparseClaim2Release2(benchmark::State& state) {
   SetupSparse<Impl>(state);
   const uint32_t t = static_cast<uint32_t>(state.thread_index());
   const HolderId holder = t + 1;
-  std::vector<TicketRef>& pile = sparse_piles[t];
+  // Read after the start barrier: before it, thread 0 may still be
+  // reallocating sparse_piles (a reference taken here could dangle).
+  std::vector<TicketRef>* pile_ptr = nullptr;
   uint64_t rng = 0x9e3779b97f4a7c15ull * (t + 1);
   LatencySampler latency;
   uint64_t i = 0;
   for (auto _ : state) {
+    if (pile_ptr == nullptr) pile_ptr = &sparse_piles[t];
+    std::vector<TicketRef>& pile = *pile_ptr;
     latency.Start(i);
     TicketRef out[2];
     const uint32_t got = shared_inventory->ClaimRandom(0, 2, holder, true, out);

@@ -202,8 +202,15 @@ void BM_V2CreateDone(benchmark::State& state) {
   // Arg 3: one world, but the second thread sells the second stand: all
   // shared except the set.
   const bool apart = state.range(0) == 2;
-  World* w = apart ? GetWorld(false, true, state.thread_index())
-                   : GetWorld(state.range(0) == 1, state.thread_index() == 0);
+  auto world = [&](bool renew) {
+    return apart ? GetWorld(false, renew, state.thread_index())
+                 : GetWorld(state.range(0) == 1, renew);
+  };
+  // The world's owner renews it before the start barrier; every thread
+  // reads the pointer after it (one read earlier could keep a world that
+  // thread 0 is about to replace).
+  if (apart || state.thread_index() == 0) world(true);
+  World* w = nullptr;
   const std::string auth = std::string("key ") + kKey;
   const std::string body = CreateBody(
       state.range(0) == 3 && state.thread_index() == 1 ? kStand2 : kStand);
@@ -213,6 +220,7 @@ void BM_V2CreateDone(benchmark::State& state) {
   const size_t prefix = path.size();
   constexpr char kDone[] = R"({"status": "done"})";
   for (auto _ : state) {
+    if (w == nullptr) w = world(false);
     w->adapter->Handle(create, &response);
     // The id is the first value of the answer: {"data":{"id":"<24 hex>"...
     const size_t at = response.body.find("\"id\":\"");
