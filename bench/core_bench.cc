@@ -185,8 +185,10 @@ void BM_BatchThreeSets(benchmark::State& state) {
 
 constexpr uint32_t kSparseSetSize = 1'000'000;
 
-// Per thread: the tickets it holds (holder thread + 1). Built by thread 0
-// before the timed loop, like shared_inventory.
+// Per thread: the tickets it holds (holder thread + 1). Built by
+// SetupSparse, the benchmark's Setup hook, which runs before the run's
+// threads start: a thread's reference into it taken before the timed loop
+// cannot dangle.
 std::vector<std::vector<TicketRef>> sparse_piles;
 
 // One 1M-ticket set with all but state.range(0) tickets held (1,000: 99.9%
@@ -195,7 +197,6 @@ std::vector<std::vector<TicketRef>> sparse_piles;
 template <typename Impl>
 void SetupSparse(const benchmark::State& state) {
   Setup<Impl>(state, {kSparseSetSize});
-  if (state.thread_index() != 0) return;
   const uint32_t threads = static_cast<uint32_t>(state.threads());
   const uint32_t held = kSparseSetSize - static_cast<uint32_t>(state.range(0));
   sparse_piles.assign(threads, {});
@@ -216,18 +217,13 @@ void SetupSparse(const benchmark::State& state) {
 // holds at most 2 extra). items = claim+release pairs (of 2 tickets).
 template <typename Impl>
 void BM_SparseClaim2Release2(benchmark::State& state) {
-  SetupSparse<Impl>(state);
   const uint32_t t = static_cast<uint32_t>(state.thread_index());
   const HolderId holder = t + 1;
-  // Read after the start barrier: before it, thread 0 may still be
-  // reallocating sparse_piles (a reference taken here could dangle).
-  std::vector<TicketRef>* pile_ptr = nullptr;
+  std::vector<TicketRef>& pile = sparse_piles[t];
   uint64_t rng = 0x9e3779b97f4a7c15ull * (t + 1);
   LatencySampler latency;
   uint64_t i = 0;
   for (auto _ : state) {
-    if (pile_ptr == nullptr) pile_ptr = &sparse_piles[t];
-    std::vector<TicketRef>& pile = *pile_ptr;
     latency.Start(i);
     TicketRef out[2];
     const uint32_t got = shared_inventory->ClaimRandom(0, 2, holder, true, out);
@@ -277,6 +273,7 @@ void BM_FillToSoldOut(benchmark::State& state) {
 }
 
 BENCHMARK_TEMPLATE(BM_SparseClaim2Release2, LockFree)
+    ->Setup(SetupSparse<LockFree>)
     ->ArgName("vacant")
     ->Arg(1000)
     ->Arg(16)
@@ -284,6 +281,7 @@ BENCHMARK_TEMPLATE(BM_SparseClaim2Release2, LockFree)
     ->Threads(2)
     ->UseRealTime();
 BENCHMARK_TEMPLATE(BM_SparseClaim2Release2, Reference)
+    ->Setup(SetupSparse<Reference>)
     ->ArgName("vacant")
     ->Arg(1000)
     ->Arg(16)

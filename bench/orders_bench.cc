@@ -156,29 +156,35 @@ BENCHMARK(BM_Lifecycle)
 // are shared, but no set's admission word), sharing:2 each thread its own
 // engine (nothing of the engine shared: the host's ceiling for this very
 // workload, its memory traffic included). Lock-free engine, reserved.
+// Opened and closed by the Setup and Teardown hooks, which run before the
+// run's threads start and after they end.
 std::unique_ptr<Engine> g_engines[2];
-void BM_LifecycleApart(benchmark::State& state) {
+void OpenApartEngines(const benchmark::State& state) {
   const int sharing = static_cast<int>(state.range(0));
   const int64_t per_engine = sharing == 2 ? 1 : state.threads();
-  if (state.thread_index() == 0) {
-    for (int i = 0; i < (sharing == 2 ? state.threads() : 1); ++i) {
-      EngineOptions o;
-      o.clock = &g_clock;
-      o.max_orders = 4'000'000;
-      o.reserved_orders = kLifecycleOrders * per_engine;
-      auto e = Engine::Open(o);
-      if (!e.ok()) std::abort();
-      CatalogDocument doc = OneSet(2 * kLifecycleOrders * per_engine + 16);
-      if (sharing == 1) {
-        SetSpec second = doc.events[0].sets[0];
-        second.id = Oid(3, 2);
-        doc.events[0].sets.push_back(second);
-      }
-      if (!(*e)->LoadCatalog(doc).ok()) std::abort();
-      g_engines[i] = *std::move(e);
+  for (int i = 0; i < (sharing == 2 ? state.threads() : 1); ++i) {
+    EngineOptions o;
+    o.clock = &g_clock;
+    o.max_orders = 4'000'000;
+    o.reserved_orders = kLifecycleOrders * per_engine;
+    auto e = Engine::Open(o);
+    if (!e.ok()) std::abort();
+    CatalogDocument doc = OneSet(2 * kLifecycleOrders * per_engine + 16);
+    if (sharing == 1) {
+      SetSpec second = doc.events[0].sets[0];
+      second.id = Oid(3, 2);
+      doc.events[0].sets.push_back(second);
     }
+    if (!(*e)->LoadCatalog(doc).ok()) std::abort();
+    g_engines[i] = *std::move(e);
   }
-  Engine* engine = nullptr;
+}
+void CloseApartEngines(const benchmark::State&) {
+  for (auto& e : g_engines) e.reset();
+}
+void BM_LifecycleApart(benchmark::State& state) {
+  const int sharing = static_cast<int>(state.range(0));
+  Engine* engine = g_engines[sharing == 2 ? state.thread_index() : 0].get();
   CreateOrderRequest create = TwoRandom();
   if (sharing == 1 && state.thread_index() == 1) {
     create.random = {SetCount{Oid(3, 2), 2}};
@@ -186,10 +192,6 @@ void BM_LifecycleApart(benchmark::State& state) {
   ChangeOrderRequest done;
   done.status = OrderStatus::kDone;
   for (auto _ : state) {
-    // Read here, after the start barrier: thread 0 opened the engines.
-    if (engine == nullptr) {
-      engine = g_engines[sharing == 2 ? state.thread_index() : 0].get();
-    }
     auto v = engine->CreateOrder(kPartner, create);
     auto d = engine->ChangeOrder(kPartner, v->id, done);
     if (!d.ok() || d->tickets.size() != 2) {
@@ -198,11 +200,10 @@ void BM_LifecycleApart(benchmark::State& state) {
     }
   }
   state.SetItemsProcessed(state.iterations());
-  if (state.thread_index() == 0) {
-    for (auto& e : g_engines) e.reset();
-  }
 }
 BENCHMARK(BM_LifecycleApart)
+    ->Setup(OpenApartEngines)
+    ->Teardown(CloseApartEngines)
     ->ArgName("sharing")
     ->Arg(1)
     ->Arg(2)
